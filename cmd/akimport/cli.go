@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/akimport/akimport/importer"
+	"github.com/akimport/akimport/mapping"
+)
+
+// environment is what the command takes from the process, so tests can swap it.
+type environment struct {
+	getenv     func(string) string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	isTerminal bool
+}
+
+// importOptions are the import command's flags as typed by the user.
+type importOptions struct {
+	url, tokenFile, format, report, resume, mapping  string
+	onExisting, logFormat, progress, maxDeactivate   string
+	scopePath, summaryJSON, metricsFile, tokenOnFlag string
+	insecure, dryRun, deactivateMissing, verbose     bool
+	concurrency, burst, retries, maxErrors           int
+	rate                                             float64
+	timeout, progressInterval                        time.Duration
+}
+
+const exitCodesHelp = `Exit codes:
+  0    every row succeeded (in a dry run: every row is valid)
+  1    the run finished, but some rows are invalid, rejected or failed (see the report)
+  2    usage or input error before any row was sent (bad flag, unreadable file, unknown column)
+  3    fatal: authentik refused the token (403), could not be reached, or its certificate
+       is not trusted; the run stopped at once
+  130  interrupted (SIGINT/SIGTERM) after finishing the rows in flight`
+
+// execute runs the command line and returns the process exit code.
+func execute(ctx context.Context, args []string, env environment) int {
+	code := importer.ExitOK
+	root := newRootCommand(ctx, env, &code)
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(env.stderr, "akimport: %v\n", err)
+		if code == importer.ExitOK {
+			code = importer.ExitUsage
+		}
+	}
+	return code
+}
+
+func newRootCommand(ctx context.Context, env environment, code *int) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "akimport",
+		Short: "Create users in authentik in bulk from CSV or JSON Lines",
+		Long: `akimport creates users in authentik from a CSV or JSON Lines file: it validates every
+row the way authentik does, sends the valid ones through a rate-limited pool of workers,
+and writes a report with one line per input row: created, or exactly why not.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.stdin)
+	root.SetOut(env.stdout)
+	root.SetErr(env.stderr)
+	root.AddCommand(newImportCommand(ctx, env, code), &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and commit",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
+		},
+	})
+	return root
+}
+
+func newImportCommand(ctx context.Context, env environment, code *int) *cobra.Command {
+	opts := importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import [flags] FILE",
+		Short: "Import the users of a CSV or JSONL file (FILE may be - for standard input)",
+		Long: `Import the users of FILE into authentik.
+
+FILE is CSV with a header row, or JSON Lines (one object per line); "-" reads standard
+input and then needs --format. Columns are authentik's field names: username, name, email,
+is_active, path, type, groups (UUIDs or names, separated by ";"), attributes (a JSON object)
+and attributes.<key> columns, last_login, and password (set after the create, never logged).
+An empty cell leaves the field to authentik's default.
+
+The token comes from AUTHENTIK_TOKEN or --token-file, never from a flag value: it would
+show in shell history and process lists. The URL comes from --url or AUTHENTIK_URL.
+
+` + exitCodesHelp,
+		Example: `  # check a file without touching any server
+  akimport import --dry-run users.csv
+
+  # import it
+  export AUTHENTIK_URL=https://auth.example.com AUTHENTIK_TOKEN=...
+  akimport import users.csv
+
+  # nightly HR sync: create, update, deactivate leavers (at most 5% of the scope)
+  akimport import --on-existing update --deactivate-missing --scope-path users/staff hr.csv
+
+  # finish a run that stopped half-way
+  akimport import --resume akimport-report.csv users.csv`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("want exactly one input FILE (or - for standard input), got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := opts.config(args[0], env, cmd)
+			if err != nil {
+				*code = importer.ExitUsage
+				return err
+			}
+			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
+			_, err = importer.Run(ctx, cfg)
+			*code = importer.ExitCode(err)
+			if err != nil && *code != importer.ExitRowsFailed {
+				cfg.Logger.Error(err.Error())
+			}
+			return nil
+		},
+	}
+	d := importer.Defaults()
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.StringVar(&opts.url, "url", "", "authentik base URL, e.g. https://auth.example.com (env AUTHENTIK_URL)")
+	f.StringVar(&opts.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
+	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
+	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
+	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output")
+	f.IntVar(&opts.concurrency, "concurrency", d.Concurrency, "requests in flight at most")
+	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
+	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
+	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
+	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
+	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
+	f.StringVar(&opts.mapping, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
+	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
+	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
+	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
+	f.StringVar(&opts.progress, "progress", d.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
+	f.DurationVar(&opts.progressInterval, "progress-interval", d.ProgressInterval, "interval of the progress log lines when not on a terminal")
+	f.IntVar(&opts.maxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
+	f.BoolVar(&opts.deactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
+	f.StringVar(&opts.scopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
+	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
+	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
+	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format metrics to this file (node-exporter textfile collector)")
+	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
+	// A token must never be typed as a flag value: accept the flag only to explain that.
+	f.StringVar(&opts.tokenOnFlag, "token", "", "")
+	_ = f.MarkHidden("token")
+	return cmd
+}
+
+// config turns the flags and the environment into the importer's configuration.
+func (o *importOptions) config(input string, env environment, cmd *cobra.Command) (importer.Config, error) {
+	if o.tokenOnFlag != "" {
+		return importer.Config{}, errors.New("--token is not accepted: a token on the command line leaks into shell history and process lists; set AUTHENTIK_TOKEN or use --token-file")
+	}
+	cfg := importer.Defaults()
+	cfg.Input = input
+	cfg.Format = mapping.Format(strings.ToLower(o.format))
+	cfg.URL = o.url
+	if cfg.URL == "" {
+		cfg.URL = env.getenv("AUTHENTIK_URL")
+	}
+	token, err := readToken(o.tokenFile, env.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Token = token
+	cfg.Insecure = o.insecure
+	if !cmd.Flags().Changed("insecure") {
+		if v := env.getenv("AUTHENTIK_INSECURE"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return cfg, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
+			}
+			cfg.Insecure = b
+		}
+	}
+	cfg.ReportPath = o.report
+	cfg.Concurrency, cfg.Rate, cfg.Burst = o.concurrency, o.rate, o.burst
+	cfg.Timeout, cfg.Retries = o.timeout, o.retries
+	cfg.DryRun = o.dryRun
+	cfg.OnExisting = importer.OnExisting(o.onExisting)
+	cfg.ResumeFrom, cfg.MappingFile, cfg.MaxErrors = o.resume, o.mapping, o.maxErrors
+	cfg.DeactivateMissing, cfg.ScopePath = o.deactivateMissing, o.scopePath
+	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {
+		return cfg, err
+	}
+	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
+	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
+	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, env.stderr, env.isTerminal
+	cfg.Version, _ = versionInfo()
+	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// readToken takes the token from --token-file, else from AUTHENTIK_TOKEN.
+func readToken(path string, getenv func(string) string) (string, error) {
+	if path == "" {
+		return strings.TrimSpace(getenv("AUTHENTIK_TOKEN")), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" {
+		return "", fmt.Errorf("--token-file %s is empty", path)
+	}
+	return token, nil
+}

@@ -1,0 +1,220 @@
+// Package importer runs an import: it wires the reader and mapper (package mapping), a
+// rate-limited worker pool that talks to authentik (package importer/authentik) and the
+// report writer (package report), and owns retries, reconciliation, resume and sync.
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/mapping"
+)
+
+// OnExisting is what to do when the username already exists in authentik.
+type OnExisting string
+
+// The --on-existing choices.
+const (
+	OnExistingFail   OnExisting = "fail"
+	OnExistingSkip   OnExisting = "skip"
+	OnExistingUpdate OnExisting = "update"
+)
+
+// DeactivateLimit is --max-deactivate: an absolute count, or a percentage of the active users
+// in scope when Percent is true.
+type DeactivateLimit struct {
+	Value   float64
+	Percent bool
+}
+
+// ParseDeactivateLimit reads "N" or "P%".
+func ParseDeactivateLimit(s string) (DeactivateLimit, error) {
+	s = strings.TrimSpace(s)
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil || v < 0 || (pct && v > 100) {
+		return DeactivateLimit{}, fmt.Errorf("--max-deactivate %q: want a count like 20 or a percentage like 5%%", s)
+	}
+	return DeactivateLimit{Value: v, Percent: pct}, nil
+}
+
+// Allowed is how many deactivations the limit allows out of inScope active users.
+func (l DeactivateLimit) Allowed(inScope int) int {
+	if l.Percent {
+		return int(l.Value / 100 * float64(inScope))
+	}
+	return int(l.Value)
+}
+
+func (l DeactivateLimit) String() string {
+	if l.Percent {
+		return strconv.FormatFloat(l.Value, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(l.Value, 'f', -1, 64)
+}
+
+// Config is everything one run needs: the command line's flags and environment, plus the
+// dependencies (streams, logger, HTTP client) that tests swap.
+type Config struct {
+	Input  string         // a file path, or "-" for Stdin
+	Format mapping.Format // "" = from Input's extension
+
+	URL      string // authentik base URL; "" = offline (only valid with DryRun)
+	Token    string // API token; never logged
+	Insecure bool
+
+	ReportPath  string // "-" = Stdout
+	Concurrency int
+	Rate        float64 // requests/s over all workers; 0 = no limit
+	Burst       int
+	Timeout     time.Duration // per HTTP request
+	Retries     int           // retries of a transient failure
+
+	DryRun      bool
+	OnExisting  OnExisting
+	ResumeFrom  string // an earlier report
+	MappingFile string
+	MaxErrors   int // 0 = no limit
+
+	DeactivateMissing bool
+	ScopePath         string
+	MaxDeactivate     DeactivateLimit
+
+	SummaryJSON      string
+	MetricsFile      string
+	Progress         string // auto, always, never
+	ProgressInterval time.Duration
+
+	// Dependencies.
+	Logger     *zap.Logger
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
+	IsTerminal bool         // stderr is a terminal (progress bar in auto mode)
+	HTTPClient *http.Client // optional; tests inject one
+	// Backoff between retries; zero means the defaults (250ms doubling to 30s, with jitter).
+	Backoff authentik.Backoff
+	// DrainTimeout bounds how long in-flight requests may finish after a stop (signal,
+	// --max-errors, fatal error); zero means Timeout.
+	DrainTimeout time.Duration
+	// Version goes into the User-Agent.
+	Version string
+}
+
+// Defaults returns the contract's defaults.
+func Defaults() Config {
+	return Config{
+		ReportPath:       "akimport-report.csv",
+		Concurrency:      8,
+		Rate:             10,
+		Burst:            1,
+		Timeout:          30 * time.Second,
+		Retries:          5,
+		OnExisting:       OnExistingFail,
+		MaxDeactivate:    DeactivateLimit{Value: 5, Percent: true},
+		Progress:         "auto",
+		ProgressInterval: 10 * time.Second,
+	}
+}
+
+// Validate checks the combination of settings and fills derived defaults. Every error is a
+// *UsageError (exit 2).
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Input == "" {
+		bad("no input file: give a CSV or JSONL file, or - for standard input")
+	}
+	if c.Input == "-" && c.Format == "" {
+		bad("reading standard input needs --format csv or --format jsonl")
+	}
+	if c.Format != "" && c.Format != mapping.FormatCSV && c.Format != mapping.FormatJSONL {
+		bad("--format %q: want csv or jsonl", c.Format)
+	}
+	if c.URL == "" && !c.DryRun {
+		bad("no authentik URL: set --url or AUTHENTIK_URL (or use --dry-run to only check the file)")
+	}
+	if c.URL != "" && c.Token == "" {
+		bad("no API token: set AUTHENTIK_TOKEN or --token-file (a token of a user allowed to create users)")
+	}
+	if c.Concurrency < 1 {
+		bad("--concurrency %d: want at least 1", c.Concurrency)
+	}
+	if c.Rate < 0 {
+		bad("--rate %v: want 0 (no limit) or more", c.Rate)
+	}
+	if c.Burst < 1 {
+		bad("--burst %d: want at least 1", c.Burst)
+	}
+	if c.Timeout <= 0 {
+		bad("--timeout %v: want a positive duration like 30s", c.Timeout)
+	}
+	if c.Retries < 0 {
+		bad("--retries %d: want 0 or more", c.Retries)
+	}
+	if c.MaxErrors < 0 {
+		bad("--max-errors %d: want 0 (no limit) or more", c.MaxErrors)
+	}
+	switch c.OnExisting {
+	case OnExistingFail, OnExistingSkip, OnExistingUpdate:
+	case "":
+		c.OnExisting = OnExistingFail
+	default:
+		bad("--on-existing %q: want fail, skip or update", c.OnExisting)
+	}
+	switch c.Progress {
+	case "auto", "always", "never":
+	case "":
+		c.Progress = "auto"
+	default:
+		bad("--progress %q: want auto, always or never", c.Progress)
+	}
+	if c.DeactivateMissing {
+		if c.ScopePath == "" {
+			bad("--deactivate-missing needs --scope-path: the authentik path whose users it may deactivate")
+		} else if strings.HasPrefix(c.ScopePath, "/") || strings.HasSuffix(c.ScopePath, "/") {
+			bad("--scope-path %q: no leading or trailing slashes (authentik paths look like users/staff)", c.ScopePath)
+		}
+		if c.URL == "" {
+			bad("--deactivate-missing needs --url: it compares the file with the users in authentik")
+		}
+		if c.Input == "-" {
+			bad("--deactivate-missing cannot read standard input: it reads the file twice (once to check the safety limit before changing anything)")
+		}
+	} else if c.ScopePath != "" {
+		bad("--scope-path is only used with --deactivate-missing")
+	}
+	if c.ResumeFrom != "" && c.Input == "-" {
+		bad("--resume cannot be used with standard input: the input's fingerprint must be checked against the report")
+	}
+	if c.ReportPath == "" {
+		c.ReportPath = "akimport-report.csv"
+	}
+	if c.ProgressInterval <= 0 {
+		c.ProgressInterval = 10 * time.Second
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = c.Timeout
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Stderr == nil {
+		c.Stderr = io.Discard
+	}
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if len(errs) > 0 {
+		return &UsageError{Err: errors.Join(errs...)}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+// errStopped means the run was stopped (signal, --max-errors, fatal) before a request
+// could be made.
+var errStopped = errors.New("the run was stopped before this request could be made")
+
+// pace waits before attempt number try (0 = first): the backoff after a transient failure
+// (Retry-After wins), then a token from the one limiter all workers share, so retries count
+// against --rate too. It returns errStopped if the run stops meanwhile.
+func (r *run) pace(try int, lastErr error) error {
+	if try > 0 {
+		var retryAfter time.Duration
+		var ae *authentik.Error
+		if errors.As(lastErr, &ae) {
+			retryAfter = ae.RetryAfter
+		}
+		t := time.NewTimer(r.backoff.Delay(try, retryAfter))
+		select {
+		case <-t.C:
+		case <-r.stopCtx.Done():
+			t.Stop()
+			return errStopped
+		}
+	}
+	if err := r.limiter.Wait(r.stopCtx); err != nil {
+		return errStopped
+	}
+	return nil
+}
+
+// call makes one logical request through pace, retrying transient failures up to --retries
+// times. It is for requests that are safe to repeat (lookups, PATCH, set_password); creates
+// have their own loop because a lost create must be reconciled before it is retried.
+func (r *run) call(what string, op func(ctx context.Context) error) error {
+	var err error
+	for try := 0; ; try++ {
+		if perr := r.pace(try, err); perr != nil {
+			if err != nil {
+				return fmt.Errorf("%w (last error: %w)", perr, err)
+			}
+			return perr
+		}
+		err = op(r.reqCtx)
+		r.noteAnswer(err)
+		if err == nil {
+			return nil
+		}
+		if r.noteFatal(err) || !authentik.ShouldRetry(err) || try >= r.cfg.Retries {
+			r.noteGaveUp(err)
+			return err
+		}
+		r.log.Debug("retrying", zap.String("request", what), zap.Int("attempt", try+1), zap.Error(err))
+	}
+}
+
+// noteAnswer remembers that authentik answered at all, which tells an unreachable server
+// (fatal) from one that fails some requests.
+func (r *run) noteAnswer(err error) {
+	var ae *authentik.Error
+	if err == nil || (errors.As(err, &ae) && ae.StatusCode > 0) {
+		r.anySuccess.Store(true)
+	}
+}
+
+// noteFatal stops the run if err means no further request can succeed (403, TLS, wrong URL).
+func (r *run) noteFatal(err error) bool {
+	if !authentik.IsFatal(err) {
+		return false
+	}
+	r.stop(&FatalError{Err: err})
+	return true
+}
+
+// noteGaveUp turns "never reached authentik at all" into a fatal error: a run against a
+// wrong or dead URL must stop, not fail every row one by one.
+func (r *run) noteGaveUp(err error) {
+	var ae *authentik.Error
+	if r.anySuccess.Load() || errors.Is(err, context.Canceled) || (errors.As(err, &ae) && ae.StatusCode > 0) {
+		return
+	}
+	if authentik.IsTransient(err) {
+		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s could not be reached after %d attempts: %w", r.cfg.URL, r.cfg.Retries+1, err)})
+	}
+}

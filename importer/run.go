@@ -1,0 +1,258 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
+)
+
+// run holds the state of one import shared by its stages. Everything that changes while
+// the run goes on is either owned by one goroutine or atomic.
+type run struct {
+	cfg     Config
+	log     *zap.Logger
+	in      *input
+	client  *authentik.Client // nil offline (dry run without --url)
+	limiter *rate.Limiter
+	backoff authentik.Backoff
+	groups  *groupCache
+	resumed *lineSet // lines an earlier report records as done; nil without --resume
+
+	// stop ends the intake of rows: a signal (through the parent context), --max-errors,
+	// a fatal error. In-flight requests run under reqCtx, which is cancelled only after
+	// DrainTimeout once stopped, so rows in flight get their answer and are reported.
+	stopCtx context.Context
+	stop    context.CancelCauseFunc
+	reqCtx  context.Context
+
+	anySuccess   atomic.Bool // some request got an answer: authentik is reachable
+	passwordOnce sync.Once
+}
+
+// Run imports cfg.Input into authentik (or checks it, with DryRun) and writes the report.
+// The error tells the outcome (see ExitCode): nil when every row succeeded.
+func Run(ctx context.Context, cfg Config) (report.Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return report.Summary{}, err
+	}
+	r := &run{cfg: cfg, log: cfg.Logger}
+	r.backoff = cfg.Backoff
+	if r.backoff.Max == 0 {
+		r.backoff = authentik.Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second}
+	}
+	limit := rate.Inf
+	if cfg.Rate > 0 {
+		limit = rate.Limit(cfg.Rate)
+	}
+	r.limiter = rate.NewLimiter(limit, cfg.Burst)
+	return r.execute(ctx)
+}
+
+func (r *run) execute(ctx context.Context) (report.Summary, error) {
+	cfg := &r.cfg
+	start := time.Now()
+	in, err := openInput(cfg)
+	if err != nil {
+		return report.Summary{}, err
+	}
+	defer in.rc.Close()
+	r.in = in
+
+	var mp *mapping.Mapping
+	if cfg.MappingFile != "" {
+		if mp, err = mapping.LoadMapping(cfg.MappingFile); err != nil {
+			return report.Summary{}, &UsageError{Err: fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)}
+		}
+	}
+	reader, err := mapping.NewReader(in.counter, mapping.Options{Format: in.format, Mapping: mp})
+	if err != nil {
+		return report.Summary{}, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
+	}
+
+	if cfg.URL != "" {
+		if err := r.connect(); err != nil {
+			return report.Summary{}, err
+		}
+	}
+	if cfg.Insecure {
+		r.log.Warn("TLS certificate verification is off (--insecure): the token could be sent to an impostor")
+	}
+
+	// Everything below may talk to authentik: set up the stop and drain contexts.
+	r.stopCtx, r.stop = context.WithCancelCause(ctx)
+	defer r.stop(nil)
+	reqCtx, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardCancel()
+	r.reqCtx = reqCtx
+	go func() {
+		<-r.stopCtx.Done()
+		t := time.NewTimer(cfg.DrainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			hardCancel()
+		case <-reqCtx.Done():
+		}
+	}()
+
+	if r.client != nil {
+		if err := r.preflight(); err != nil {
+			return report.Summary{}, err
+		}
+		r.groups = newGroupCache(r)
+	}
+
+	var deactivation *deactivationPlan
+	if cfg.DeactivateMissing {
+		if deactivation, err = r.planDeactivation(mp); err != nil {
+			return report.Summary{}, err
+		}
+	}
+
+	var resume *resumePlan
+	if cfg.ResumeFrom != "" {
+		if resume, err = r.planResume(); err != nil {
+			return report.Summary{}, err
+		}
+		r.resumed = resume.done
+	}
+
+	out, err := report.Create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
+	if err != nil {
+		return report.Summary{}, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
+	}
+	results := make(chan report.Result, 2*cfg.Concurrency)
+	writer := newResultWriter(r, out, start)
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- writer.loop(results) }()
+
+	var runErr error
+	if resume != nil {
+		runErr = resume.carryOver(results)
+	}
+	if runErr == nil {
+		runErr = r.importRows(reader, results)
+	}
+	if runErr == nil && deactivation != nil && r.stopCtx.Err() == nil {
+		runErr = r.deactivate(deactivation, results)
+	}
+	close(results)
+	writeErr := <-writerDone
+	err = r.outcome(ctx, runErr, writeErr, writer.failures)
+	return writer.finish(err), err
+}
+
+// outcome decides what the run's error is, most serious first.
+func (r *run) outcome(ctx context.Context, runErr, writeErr error, failures int) error {
+	var fatal *FatalError
+	cause := context.Cause(r.stopCtx)
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("the report could not be written, the run stopped: %w", writeErr)
+	case errors.As(cause, &fatal):
+		return fatal
+	case runErr != nil:
+		return runErr
+	case ctx.Err() != nil:
+		return ErrInterrupted
+	case errors.Is(cause, ErrMaxErrors):
+		return ErrMaxErrors
+	case failures > 0:
+		return ErrRowsFailed
+	}
+	return nil
+}
+
+// importRows runs the pipeline: one producer reads, maps and validates rows and sends the
+// valid ones to cfg.Concurrency workers; invalid rows and dry-run plans go straight to the
+// results. It returns when every row taken has been reported, or the run was stopped.
+func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) error {
+	jobs := make(chan mapping.Row, r.cfg.Concurrency)
+	g := new(errgroup.Group)
+	g.Go(func() error {
+		defer close(jobs)
+		return r.produce(reader, jobs, results)
+	})
+	for range r.cfg.Concurrency {
+		g.Go(func() error {
+			r.work(jobs, results)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// produce reads every row; it closes jobs (its output) when done or stopped.
+func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results chan<- report.Result) error {
+	seen := mapping.NewSeen()
+	offlinePlan := r.cfg.DryRun && r.client == nil
+	for r.stopCtx.Err() == nil {
+		row, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
+		}
+		seen.Check(&row)
+		if r.resumed != nil && r.resumed.has(row.Line) {
+			continue // carried over from the earlier report
+		}
+		if row.Valid() && len(row.GroupNames) > 0 {
+			r.resolveGroups(&row)
+		}
+		// Results are sent without watching the context: the writer drains the channel
+		// until it is closed, so a send never blocks for good, and no finished row is lost.
+		switch {
+		case !row.Valid():
+			results <- r.invalid(row)
+		case offlinePlan:
+			results <- r.planned(row, "create")
+		default:
+			select {
+			case jobs <- row:
+			case <-r.stopCtx.Done():
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// work takes rows until jobs is closed or the run is stopped. A row taken after the stop is
+// left alone: it was never sent, so it stays out of the report and --resume picks it up.
+func (r *run) work(jobs <-chan mapping.Row, results chan<- report.Result) {
+	for {
+		select {
+		case <-r.stopCtx.Done():
+			return
+		case row, ok := <-jobs:
+			if !ok || r.stopCtx.Err() != nil {
+				return
+			}
+			if res, sent := r.process(row); sent {
+				results <- res
+			}
+		}
+	}
+}
+
+// displayName names the input in messages.
+func displayName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}

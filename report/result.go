@@ -1,0 +1,64 @@
+// Package report holds the result of each input row and writes it: CSV and JSONL report
+// writers (flushed per row), the reader used by --resume, the summary, progress and metrics.
+// It knows nothing of HTTP.
+package report
+
+// Status is what happened to one input row; the values are the report's contract.
+type Status string
+
+// The statuses of the design's report table.
+const (
+	StatusCreated     Status = "created"     // 201, the user exists now
+	StatusUpdated     Status = "updated"     // --on-existing update: fields were patched
+	StatusUnchanged   Status = "unchanged"   // --on-existing update: already equal
+	StatusDeactivated Status = "deactivated" // --deactivate-missing: not in the file, set inactive (line 0)
+	StatusExists      Status = "exists"      // username taken; success with skip, failure with fail
+	StatusPlanned     Status = "planned"     // dry run: valid, would be sent
+	StatusInvalid     Status = "invalid"     // refused before sending (client-side check)
+	StatusRejected    Status = "rejected"    // authentik answered 400
+	StatusFailed      Status = "failed"      // gave up: network, 5xx after retries, unexpected answer
+)
+
+// Result is one report row. Line is the input file's own line number (0 for rows that are
+// not in the file, such as deactivated users). Password and token never reach a Result.
+type Result struct {
+	Line       int      `json:"line"`
+	Username   string   `json:"username"`
+	Status     Status   `json:"status"`
+	HTTPStatus int      `json:"http_status,omitempty"`
+	PK         int      `json:"pk,omitempty"`
+	UUID       string   `json:"uuid,omitempty"`
+	Attempts   int      `json:"attempts"`
+	Error      string   `json:"error,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
+	// Action says what was or would be done beyond the status: in a dry run with --url,
+	// "create", "update: name, email", "unchanged", "skip (exists)", "deactivate"; after an
+	// update, which fields were patched.
+	Action string `json:"action,omitempty"`
+	// Input is the fingerprint of the input file the row came from; --resume refuses a
+	// report whose fingerprint differs from the file being imported.
+	Input string `json:"input,omitempty"`
+}
+
+// Failed reports whether the row counts against the run (exit code 1, --max-errors).
+func (r Result) Failed() bool {
+	switch r.Status {
+	case StatusInvalid, StatusRejected, StatusFailed:
+		return true
+	case StatusExists:
+		// --on-existing fail writes why into Error; --on-existing skip leaves it empty.
+		return r.Error != ""
+	}
+	return false
+}
+
+// Done reports whether --resume may skip the row: the user is in the state the row asks for.
+func (r Result) Done() bool {
+	switch r.Status {
+	case StatusCreated, StatusUpdated, StatusUnchanged, StatusDeactivated:
+		return true
+	case StatusExists:
+		return r.Error == ""
+	}
+	return false
+}
