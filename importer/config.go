@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,10 +47,11 @@ func ParseDeactivateLimit(s string) (DeactivateLimit, error) {
 	return DeactivateLimit{Value: v, Percent: pct}, nil
 }
 
-// Allowed is how many deactivations the limit allows out of inScope active users.
+// Allowed is how many deactivations the limit allows out of inScope active users. A
+// percentage rounds up, so 5% of a team of 10 still allows one leaver.
 func (l DeactivateLimit) Allowed(inScope int) int {
 	if l.Percent {
-		return int(l.Value / 100 * float64(inScope))
+		return int(math.Ceil(l.Value * float64(inScope) / 100))
 	}
 	return int(l.Value)
 }
@@ -100,7 +102,7 @@ type Config struct {
 	Stderr     io.Writer
 	IsTerminal bool         // stderr is a terminal (progress bar in auto mode)
 	HTTPClient *http.Client // optional; tests inject one
-	// Backoff between retries; zero means the defaults (250ms doubling to 30s, with jitter).
+	// Backoff between retries; zero means authentik.DefaultBackoff.
 	Backoff authentik.Backoff
 	// DrainTimeout bounds how long in-flight requests may finish after a stop (signal,
 	// --max-errors, fatal error); zero means Timeout.

@@ -194,11 +194,10 @@ func (r *run) rejected(res report.Result, err error) report.Result {
 	res.Status = report.StatusRejected
 	var ae *authentik.Error
 	if errors.As(err, &ae) {
+		// authentik's own words, verbatim (F-U2).
 		res.HTTPStatus = ae.StatusCode
-		if len(ae.Fields) > 0 {
-			res.Error = ae.Fields.String()
-			return res
-		}
+		res.Error = ae.Reason()
+		return res
 	}
 	res.Error = err.Error()
 	return res

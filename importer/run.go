@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 	r := &run{cfg: cfg, log: cfg.Logger}
 	r.backoff = cfg.Backoff
 	if r.backoff.Max == 0 {
-		r.backoff = authentik.Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second}
+		r.backoff = authentik.DefaultBackoff
 	}
 	limit := rate.Inf
 	if cfg.Rate > 0 {
@@ -62,7 +62,6 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 
 func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	cfg := &r.cfg
-	start := time.Now()
 	in, err := openInput(cfg)
 	if err != nil {
 		return report.Summary{}, err
@@ -134,7 +133,11 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 		return report.Summary{}, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
 	}
 	results := make(chan report.Result, 2*cfg.Concurrency)
-	writer := newResultWriter(r, out, start)
+	writer, err := newResultWriter(r, out)
+	if err != nil {
+		out.Close()
+		return report.Summary{}, err
+	}
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.loop(results) }()
 

@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"time"
-
 	"go.uber.org/zap"
 
 	"github.com/akimport/akimport/report"
@@ -21,10 +19,19 @@ type resultWriter struct {
 	serverFailures int
 }
 
-func newResultWriter(r *run, out report.Writer, start time.Time) *resultWriter {
-	w := &resultWriter{r: r, out: out, tally: report.NewTally(start)}
-	w.progress = r.newProgress(w.tally)
-	return w
+func newResultWriter(r *run, out report.Writer) (*resultWriter, error) {
+	p, err := report.NewProgress(report.ProgressConfig{
+		Out:        r.cfg.Stderr,
+		Mode:       report.ProgressMode(r.cfg.Progress),
+		IsTerminal: r.cfg.IsTerminal,
+		Interval:   r.cfg.ProgressInterval,
+		Logger:     r.log,
+		Position:   func() (int64, int64) { return r.in.counter.n.Load(), r.in.size },
+	})
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	return &resultWriter{r: r, out: out, tally: report.NewTally(nil), progress: p}, nil
 }
 
 // loop writes every result until results is closed. After a write error it keeps draining
@@ -54,7 +61,7 @@ func (w *resultWriter) loop(results <-chan report.Result) error {
 				}
 			}
 		}
-		w.progress.Update()
+		w.progress.Update(w.tally.Snapshot())
 	}
 	w.progress.Done()
 	if err := w.out.Close(); err != nil && writeErr == nil {
@@ -81,9 +88,6 @@ func (w *resultWriter) finish(err error) report.Summary {
 	s.ExitMeaning = ExitMeaning(s.ExitCode)
 	s.ReportPath = w.r.cfg.ReportPath
 	s.DryRun = w.r.cfg.DryRun
-	if err != nil {
-		s.Error = err.Error()
-	}
 	report.WriteText(w.r.cfg.Stderr, s)
 	if p := w.r.cfg.SummaryJSON; p != "" {
 		if werr := report.WriteJSON(p, s); werr != nil {

@@ -71,7 +71,7 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	root.SetIn(env.stdin)
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
-	root.AddCommand(newImportCommand(ctx, env, code), &cobra.Command{
+	root.AddCommand(newImportCommand(ctx, env, code, runImport), &cobra.Command{
 		Use:   "version",
 		Short: "Print the version and commit",
 		Args:  cobra.NoArgs,
@@ -82,7 +82,16 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	return root
 }
 
-func newImportCommand(ctx context.Context, env environment, code *int) *cobra.Command {
+// runImport is what the import command calls once the configuration is complete; tests
+// replace it to check argv → config without importing anything.
+type runFunc func(ctx context.Context, cfg importer.Config) error
+
+func runImport(ctx context.Context, cfg importer.Config) error {
+	_, err := importer.Run(ctx, cfg)
+	return err
+}
+
+func newImportCommand(ctx context.Context, env environment, code *int, run runFunc) *cobra.Command {
 	opts := importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import [flags] FILE",
@@ -124,7 +133,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 				return err
 			}
 			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
-			_, err = importer.Run(ctx, cfg)
+			err = run(ctx, cfg)
 			*code = importer.ExitCode(err)
 			if err != nil && *code != importer.ExitRowsFailed {
 				cfg.Logger.Error(err.Error())

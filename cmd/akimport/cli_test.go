@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akimport/akimport/importer"
+	"github.com/akimport/akimport/mapping"
+)
+
+// parse runs argv through the import command's flag parsing and returns the config, or
+// the error, without running an import.
+func parse(t *testing.T, args []string, env map[string]string) (importer.Config, error) {
+	t.Helper()
+	var got importer.Config
+	var gotErr error
+	_ = gotErr
+	e := environment{
+		getenv: func(k string) string { return env[k] },
+		stdin:  strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+	}
+	code := 0
+	ran := false
+	cmd := newImportCommand(context.Background(), e, &code, func(_ context.Context, cfg importer.Config) error {
+		got, ran = cfg, true
+		return nil
+	})
+	cmd.SetArgs(args)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err != nil {
+		return got, err
+	}
+	if !ran {
+		t.Fatal("the import did not run and no error was returned")
+	}
+	return got, gotErr
+}
+
+func TestArgvToConfig(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("file-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"AUTHENTIK_URL": "https://auth.example.com", "AUTHENTIK_TOKEN": "env-token"}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(t *testing.T, c importer.Config)
+		wantErr string
+	}{
+		{name: "defaults from the contract", args: []string{"users.csv"}, env: base, check: func(t *testing.T, c importer.Config) {
+			if c.URL != "https://auth.example.com" || c.Token != "env-token" || c.ReportPath != "akimport-report.csv" ||
+				c.Concurrency != 8 || c.Rate != 10 || c.Burst != 1 || c.Timeout != 30*time.Second || c.Retries != 5 ||
+				c.OnExisting != importer.OnExistingFail || c.Progress != "auto" || c.MaxDeactivate.String() != "5%" || c.DryRun || c.Insecure {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "flags override", args: []string{"--url", "http://127.0.0.1:9000", "--concurrency", "32", "--rate", "0", "--burst", "4",
+			"--timeout", "5s", "--retries", "2", "--report", "out.jsonl", "--on-existing", "update", "--max-errors", "10", "users.jsonl"},
+			env: base, check: func(t *testing.T, c importer.Config) {
+				if c.URL != "http://127.0.0.1:9000" || c.Concurrency != 32 || c.Rate != 0 || c.Burst != 4 || c.Timeout != 5*time.Second ||
+					c.Retries != 2 || c.ReportPath != "out.jsonl" || c.OnExisting != importer.OnExistingUpdate || c.MaxErrors != 10 {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "token file wins over env and is trimmed", args: []string{"--token-file", tokenFile, "users.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.Token != "file-token" {
+					t.Errorf("token %q", c.Token)
+				}
+			}},
+		{name: "insecure from env", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_URL": "https://a", "AUTHENTIK_TOKEN": "t", "AUTHENTIK_INSECURE": "true"},
+			check: func(t *testing.T, c importer.Config) {
+				if !c.Insecure {
+					t.Error("AUTHENTIK_INSECURE=true not applied")
+				}
+			}},
+		{name: "stdin with format", args: []string{"--format", "JSONL", "-"}, env: base, check: func(t *testing.T, c importer.Config) {
+			if c.Input != "-" || c.Format != mapping.FormatJSONL {
+				t.Errorf("got input %q format %q", c.Input, c.Format)
+			}
+		}},
+		{name: "dry run needs no url", args: []string{"--dry-run", "users.csv"}, env: nil, check: func(t *testing.T, c importer.Config) {
+			if !c.DryRun || c.URL != "" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "sync flags", args: []string{"--deactivate-missing", "--scope-path", "users/staff", "--max-deactivate", "10", "hr.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if !c.DeactivateMissing || c.ScopePath != "users/staff" || c.MaxDeactivate.String() != "10" {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "token as a flag is refused", args: []string{"--token", "secret", "users.csv"}, env: base, wantErr: "--token is not accepted"},
+		{name: "no url without dry run", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_TOKEN": "t"}, wantErr: "no authentik URL"},
+		{name: "no token", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_URL": "https://a"}, wantErr: "no API token"},
+		{name: "stdin without format", args: []string{"-"}, env: base, wantErr: "--format"},
+		{name: "bad on-existing", args: []string{"--on-existing", "merge", "users.csv"}, env: base, wantErr: "--on-existing"},
+		{name: "bad concurrency", args: []string{"--concurrency", "0", "users.csv"}, env: base, wantErr: "--concurrency"},
+		{name: "deactivate without scope", args: []string{"--deactivate-missing", "users.csv"}, env: base, wantErr: "--scope-path"},
+		{name: "bad max-deactivate", args: []string{"--max-deactivate", "lots", "users.csv"}, env: base, wantErr: "--max-deactivate"},
+		{name: "bad log format", args: []string{"--log-format", "xml", "users.csv"}, env: base, wantErr: "--log-format"},
+		{name: "two files", args: []string{"a.csv", "b.csv"}, env: base, wantErr: "exactly one input FILE"},
+		{name: "unknown flag", args: []string{"--colour", "users.csv"}, env: base, wantErr: "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parse(t, tt.args, tt.env)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+func TestExitCodeOfUsageErrors(t *testing.T) {
+	var stderr bytes.Buffer
+	e := environment{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr}
+	if code := execute(context.Background(), []string{"import", "--token", "s3cret-value", "x.csv"}, e); code != importer.ExitUsage {
+		t.Errorf("exit code %d, want %d", code, importer.ExitUsage)
+	}
+	if strings.Contains(stderr.String(), "s3cret-value") {
+		t.Errorf("the token was echoed: %s", stderr.String())
+	}
+	if code := execute(context.Background(), []string{"version"}, e); code != 0 {
+		t.Errorf("version exit code %d", code)
+	}
+}

@@ -1,0 +1,101 @@
+// Package authentiktest is an in-memory authentik 2024.8 users API for tests, demos and
+// benchmarks: the routes akimport calls, with authentik's validation, messages and status
+// codes (facts F-A*, F-U*, F-L* in shared/authentik/facts.md), a bounded number of requests
+// served at once, latency, and seeded fault injection. It is safe for concurrent use.
+package authentiktest
+
+import (
+	"time"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+// Route labels name the routes in Stats.Requests and in Faults.Routes.
+const (
+	RouteCreateUser  = "POST /core/users/"
+	RouteListUsers   = "GET /core/users/"
+	RouteGetUser     = "GET /core/users/{pk}/"
+	RoutePatchUser   = "PATCH /core/users/{pk}/"
+	RouteSetPassword = "POST /core/users/{pk}/set_password/"
+	RouteListGroups  = "GET /core/groups/"
+	RouteRoot        = "GET /"
+	routeOther       = "other"
+)
+
+// Options configure a Server. The zero value is a server that accepts no token.
+type Options struct {
+	// Token is the API token that may do everything.
+	Token string
+	// ReadOnlyTokens are valid tokens without permission: every API call made with one of
+	// them answers 403 "You do not have permission to perform this action." (F-A2).
+	ReadOnlyTokens []string
+	// Groups exist from the start; there is no route to create more.
+	Groups []authentik.Group
+	// Users exist from the start (see SeedUsers).
+	Users []SeedUser
+	// Latency is how long each API request takes once a worker serves it; LatencyJitter
+	// spreads it uniformly over Latency±LatencyJitter. Both honour the request's context.
+	Latency       time.Duration
+	LatencyJitter time.Duration
+	// Capacity is how many API requests are served at once; the others wait for a free
+	// worker, as in authentik's 2 workers × 4 threads (F-A3). 0 means no limit.
+	Capacity int
+	// Seed seeds every random choice (faults, latency jitter, UUIDs), so a run with the
+	// same seed and the same sequence of requests is replayed exactly. With concurrent
+	// clients the order of requests, and so of draws, may differ between runs.
+	Seed int64
+	// Faults are the failures injected before requests reach authentik.
+	Faults Faults
+}
+
+// Faults are per-request probabilities (0..1, at most 1 together) of a failure, drawn
+// once per request on the routes in Routes.
+type Faults struct {
+	// ServiceUnavailable answers 503 without acting (a proxy whose upstream is down).
+	ServiceUnavailable float64
+	// GatewayTimeout answers 504 without acting.
+	GatewayTimeout float64
+	// TooManyRequests answers 429 with a Retry-After header of RetryAfter, without acting.
+	TooManyRequests float64
+	// ServerError answers 500 without acting.
+	ServerError float64
+	// LostAnswer performs the request, then closes the connection without answering, as
+	// when a proxy or the network drops the response. It applies to user creates only.
+	LostAnswer float64
+	// RetryAfter is the Retry-After of 429 answers, rounded up to whole seconds; default 1s.
+	RetryAfter time.Duration
+	// Routes are the route labels (Route* constants) faults apply to; default only
+	// RouteCreateUser, so lookups stay reliable unless asked.
+	Routes []string
+}
+
+// FaultKind names an injected failure in Stats.Faults.
+type FaultKind string
+
+// The kinds of injected failure.
+const (
+	FaultServiceUnavailable FaultKind = "503"
+	FaultGatewayTimeout     FaultKind = "504"
+	FaultTooManyRequests    FaultKind = "429"
+	FaultServerError        FaultKind = "500"
+	FaultLostAnswer         FaultKind = "lost_answer"
+	// FaultDown counts connections dropped while the server is down (Server.Down).
+	FaultDown FaultKind = "down"
+)
+
+// SeedUser is a user that exists before the first request. Zero PK, UUID, Path and Type get
+// the defaults a create would give them; IsActive is taken as given.
+type SeedUser struct {
+	authentik.User
+	// Password, when set, is the user's password as if set with set_password.
+	Password string `json:"password,omitempty"`
+}
+
+// SeedUsers returns active users named after the given usernames, for Options.Users.
+func SeedUsers(usernames ...string) []SeedUser {
+	users := make([]SeedUser, 0, len(usernames))
+	for _, u := range usernames {
+		users = append(users, SeedUser{User: authentik.User{Username: u, Name: u, IsActive: true}})
+	}
+	return users
+}

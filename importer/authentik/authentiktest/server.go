@@ -1,0 +1,293 @@
+package authentiktest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+// Server is an in-memory authentik users API. It is an http.Handler; serve it with
+// httptest.NewServer or Start.
+type Server struct {
+	opts     Options
+	token    string
+	readOnly map[string]bool
+	groups   *groupSet
+	store    *store
+	rand     *random
+	stats    *counters
+	slots    chan struct{} // nil when Capacity is 0
+
+	faultsMu  sync.RWMutex
+	faults    faultConfig
+	downUntil atomic.Int64 // unix nanoseconds
+	inFlight  atomic.Int64 // requests holding a worker
+	peak      atomic.Int64 // the most requests that held a worker at once
+}
+
+// New returns a server with the seeded groups and users. It fails on an invalid seed or
+// fault configuration.
+func New(opts Options) (*Server, error) {
+	if opts.Capacity < 0 || opts.Latency < 0 || opts.LatencyJitter < 0 {
+		return nil, fmt.Errorf("authentiktest: capacity, latency and jitter must not be negative")
+	}
+	if err := opts.Faults.validate(); err != nil {
+		return nil, fmt.Errorf("authentiktest: %w", err)
+	}
+	groups, err := newGroupSet(opts.Groups)
+	if err != nil {
+		return nil, fmt.Errorf("authentiktest: %w", err)
+	}
+	s := &Server{
+		opts:     opts,
+		token:    opts.Token,
+		readOnly: map[string]bool{},
+		groups:   groups,
+		rand:     newRandom(opts.Seed),
+		stats:    newCounters(),
+		faults:   newFaultConfig(opts.Faults),
+	}
+	s.store = newStore(s.rand.uuid())
+	for _, t := range opts.ReadOnlyTokens {
+		s.readOnly[t] = true
+	}
+	if opts.Capacity > 0 {
+		s.slots = make(chan struct{}, opts.Capacity)
+	}
+	for i, u := range opts.Users {
+		if err := s.seedUser(u); err != nil {
+			return nil, fmt.Errorf("authentiktest: seed user %d (%q): %w", i+1, u.Username, err)
+		}
+	}
+	return s, nil
+}
+
+// MustNew is New for tests: it panics on an invalid seed, which is a bug in the test.
+func MustNew(opts Options) *Server {
+	s, err := New(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func (s *Server) seedUser(seed SeedUser) error {
+	u := seed.User
+	if u.Username == "" {
+		return fmt.Errorf("the username is empty")
+	}
+	if u.UUID == "" {
+		u.UUID = s.rand.uuid()
+	}
+	if u.Path == "" {
+		u.Path = "users"
+	}
+	if u.Type == "" {
+		u.Type = typeInternal
+	}
+	if u.Attributes == nil {
+		u.Attributes = map[string]any{}
+	}
+	groups := make([]string, 0, len(u.Groups))
+	for _, g := range u.Groups {
+		pk, ok := parsePyUUID(g)
+		if !ok || !s.groups.has(pk) {
+			return fmt.Errorf("group %q is not one of the seeded groups", g)
+		}
+		groups = append(groups, pk)
+	}
+	u.Groups, u.GroupsObj = groups, nil
+	u.Avatar = avatar(u)
+	return s.store.seed(&userRecord{user: u, password: seed.Password, hasPassword: seed.Password != ""})
+}
+
+// route is a request's place in the API.
+type route struct {
+	label   string // for Stats and Faults
+	pk      string // the {pk} of detail routes
+	api     bool   // under /api/v3/ and known
+	allowed bool   // the method is served on this path
+}
+
+// matchRoute maps a request to its route. Unknown paths get label "other" and api false.
+func matchRoute(method, path string) route {
+	rest, ok := strings.CutPrefix(path, "/api/v3/")
+	if !ok {
+		return route{label: routeOther}
+	}
+	parts := strings.Split(rest, "/")
+	// DRF's router: detail pks match [^/.]+, every route ends with a slash.
+	switch {
+	case rest == "":
+		return route{label: RouteRoot, api: true, allowed: method == http.MethodGet}
+	case rest == "core/users/":
+		r := route{label: method + " /core/users/", api: true}
+		r.allowed = method == http.MethodGet || method == http.MethodPost
+		return r
+	case rest == "core/groups/":
+		return route{label: method + " /core/groups/", api: true, allowed: method == http.MethodGet}
+	case len(parts) == 4 && parts[0] == "core" && parts[1] == "users" && validPK(parts[2]) && parts[3] == "":
+		r := route{label: method + " /core/users/{pk}/", pk: parts[2], api: true}
+		r.allowed = method == http.MethodGet || method == http.MethodPatch
+		return r
+	case len(parts) == 5 && parts[0] == "core" && parts[1] == "users" && validPK(parts[2]) &&
+		parts[3] == "set_password" && parts[4] == "":
+		return route{label: method + " /core/users/{pk}/set_password/", pk: parts[2], api: true, allowed: method == http.MethodPost}
+	}
+	return route{label: routeOther}
+}
+
+func validPK(s string) bool { return s != "" && !strings.ContainsAny(s, "/.") }
+
+// ServeHTTP serves one request: down → fault → wait for a worker → authenticate → route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() { s.stats.response(rec.status) }()
+	if s.isDown() {
+		s.stats.fault(FaultDown)
+		dropConnection(rec)
+		return
+	}
+	switch r.URL.Path {
+	case "/healthz", "/-/health/live/", "/-/health/ready/":
+		rec.WriteHeader(http.StatusNoContent)
+		return
+	}
+	rt := matchRoute(r.Method, r.URL.Path)
+	s.stats.request(rt.label)
+	if !rt.api { // Django's URL resolver answers before authentication
+		writeDetail(rec, http.StatusNotFound, msgNotFound)
+		return
+	}
+	fault, retryAfter := s.drawFault(rt.label)
+	if fault != "" {
+		s.stats.fault(fault)
+		if fault != FaultLostAnswer {
+			writeFault(rec, fault, retryAfter)
+			return
+		}
+	}
+	if !s.acquire(r.Context()) {
+		return // the client gave up while queued: nothing was done
+	}
+	defer s.release()
+	if rt.label == RouteRoot { // something a demo can poll; the real root lists the API
+		writeJSON(rec, http.StatusOK, map[string]string{"name": "authentiktest", "api": "v3"})
+		return
+	}
+	if msg := s.authenticate(r); msg != "" {
+		writeDetail(rec, http.StatusForbidden, msg)
+		return
+	}
+	if rt.label == RouteCreateUser {
+		s.createUser(rec, r, fault == FaultLostAnswer) // sleeps inside, see createUser
+		return
+	}
+	if !sleep(r.Context(), s.latency()) {
+		return
+	}
+	if !rt.allowed {
+		writeDetail(rec, http.StatusMethodNotAllowed, fmt.Sprintf("Method \"%s\" not allowed.", r.Method))
+		return
+	}
+	switch rt.label {
+	case RouteListUsers:
+		s.listUsers(rec, r)
+	case RouteGetUser:
+		s.getUser(rec, rt.pk)
+	case RoutePatchUser:
+		s.patchUser(rec, r, rt.pk)
+	case RouteSetPassword:
+		s.setPassword(rec, r, rt.pk)
+	case RouteListGroups:
+		s.listGroups(rec, r)
+	}
+}
+
+// acquire waits for one of Capacity workers (F-A3).
+func (s *Server) acquire(ctx context.Context) bool {
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	n := s.inFlight.Add(1)
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	return true
+}
+
+func (s *Server) release() {
+	s.inFlight.Add(-1)
+	if s.slots != nil {
+		<-s.slots
+	}
+}
+
+// statusRecorder notes the status of the answer for Stats.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (lost answers hijack it).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	st.Users = s.store.count()
+	st.PeakInFlight = s.peak.Load()
+	return st
+}
+
+// Users returns every user, ordered by username, as GET would answer them.
+func (s *Server) Users() []authentik.User {
+	users := s.store.snapshot()
+	for i := range users {
+		users[i] = s.render(users[i], true)
+	}
+	return users
+}
+
+// UserByUsername returns the user named username (case-sensitive).
+func (s *Server) UserByUsername(username string) (authentik.User, bool) {
+	rec, ok := s.store.byUsername(username)
+	if !ok {
+		return authentik.User{}, false
+	}
+	return s.render(rec.user, true), true
+}
+
+// CreateCount is how many times username was created; more than 1 means a duplicate.
+func (s *Server) CreateCount(username string) int { return s.store.createCount(username) }
+
+// PasswordOf returns the password set for username, and whether one was set.
+func (s *Server) PasswordOf(username string) (string, bool) {
+	rec, ok := s.store.byUsername(username)
+	return rec.password, ok && rec.hasPassword
+}
+
+// Groups returns the groups, ordered by name.
+func (s *Server) Groups() []authentik.Group { return s.groups.groupsCopy() }

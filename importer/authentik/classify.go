@@ -1,0 +1,224 @@
+package authentik
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// endpoint says what a 404 from a URL means.
+type endpoint int
+
+const (
+	// collection is a list or create URL (core/users/): it always exists, so a 404 means
+	// the base URL is wrong.
+	collection endpoint = iota
+	// object is one object's URL (core/users/{pk}/): a 404 means it does not exist.
+	object
+)
+
+// tlsHint is the advice for a certificate the client does not trust.
+const tlsHint = "use --insecure only if you trust this server"
+
+// answer is what came back for one request, read in full (up to the size cap).
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// classifyAnswer turns a non-success answer into an *Error (success is decoded by the caller).
+func classifyAnswer(op, url string, ep endpoint, a answer, now time.Time) *Error {
+	e := &Error{Op: op, URL: url, StatusCode: a.status}
+	detail, fields, isJSON := decodeErrorBody(a.header, a.body)
+	e.Detail, e.Fields = detail, fields
+	s := a.status
+	switch {
+	case s == http.StatusBadRequest && isJSON:
+		e.Kind = KindRejected
+	case s == http.StatusUnauthorized, s == http.StatusForbidden, s == http.StatusUnsupportedMediaType:
+		e.Kind = KindFatal
+	case s == http.StatusNotFound && ep == object:
+		e.Kind = KindNotFound
+	case s == http.StatusNotFound:
+		e.Kind = KindFatal
+		e.hint = "check the authentik URL"
+	case s >= 300 && s < 400:
+		e.Kind = KindFatal
+		if loc := a.header.Get("Location"); loc != "" {
+			e.Detail = "to " + loc
+			e.hint = "use that address as the authentik URL"
+		}
+	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
+		e.Kind = KindTransient
+		e.RetryAfter = parseRetryAfter(a.header.Get("Retry-After"), now)
+	case s == http.StatusInternalServerError, s == http.StatusBadGateway, s == http.StatusGatewayTimeout:
+		// The request reached authentik (500, F-U13) or a proxy that may have passed it on
+		// before losing the answer (502, 504).
+		e.Kind = KindTransient
+		e.mayHaveActed = true
+	default:
+		e.Kind = KindUnexpected
+		// A 4xx refused the request; anything else may have been carried out.
+		e.mayHaveActed = s < 400 || s >= 500
+	}
+	return e
+}
+
+// notAuthentik is the fatal error for a success answer that authentik would not give: an
+// HTML login page of a proxy, JSON of another shape, the web UI instead of the API.
+func notAuthentik(op, url string, status int, why string) *Error {
+	return &Error{
+		Op: op, URL: url, StatusCode: status, Kind: KindFatal, Detail: why,
+		hint: "check the authentik URL", mayHaveActed: true,
+	}
+}
+
+// isJSONType reports whether a Content-Type names JSON (application/json, …+json).
+func isJSONType(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// decodeErrorBody reads authentik's error bodies: {"detail": "..."} (F-A2) and one key per
+// field with a list of messages (F-U2). isJSON is false when the body is no JSON object.
+func decodeErrorBody(h http.Header, body []byte) (detail string, fields FieldErrors, isJSON bool) {
+	if ct := h.Get("Content-Type"); ct != "" && !isJSONType(ct) {
+		return "", nil, false
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return "", nil, false
+	}
+	fields = FieldErrors{}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if d, ok := obj[k].(string); ok && k == "detail" {
+			detail = d
+			continue
+		}
+		addMessages(fields, k, obj[k])
+	}
+	if len(fields) == 0 {
+		fields = nil
+	}
+	return detail, fields, true
+}
+
+// addMessages flattens one field's error value: a message, a list of them, or (for list
+// and nested fields) an object of those, whose keys extend the field name ("groups.0").
+func addMessages(fe FieldErrors, field string, v any) {
+	switch v := v.(type) {
+	case nil:
+	case string:
+		fe.Add(field, v)
+	case []any:
+		for _, m := range v {
+			addMessages(fe, field, m)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			addMessages(fe, field+"."+k, v[k])
+		}
+	default:
+		fe.Add(field, fmt.Sprint(v))
+	}
+}
+
+// parseRetryAfter reads Retry-After as delay-seconds or an HTTP-date; 0 when absent,
+// malformed or in the past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		// Beyond a day is nonsense; clamping also keeps the multiplication from overflowing.
+		return time.Duration(min(secs, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// sendTrace records how far a request got, from httptrace callbacks that run on the
+// transport's goroutines.
+type sendTrace struct {
+	gotConn     atomic.Bool
+	wrote       atomic.Bool
+	writeFailed atomic.Bool
+}
+
+// mayHaveActed: the request was written in full, or a connection was made and its write
+// did not fail (yet): the transport may report an error before the write callback runs, so
+// when in doubt, assume it was sent.
+func (t *sendTrace) mayHaveActed() bool {
+	return t.wrote.Load() || (t.gotConn.Load() && !t.writeFailed.Load())
+}
+
+// classifyTransport turns an error from http.Client.Do or from reading the body into an
+// *Error. parent is the caller's context (not the per-request timeout).
+func classifyTransport(op, url string, err error, parent context.Context, timeout time.Duration, sent *sendTrace) *Error {
+	e := &Error{Op: op, URL: url, Err: err, Kind: KindTransient, mayHaveActed: sent.mayHaveActed()}
+	var (
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		recordErr tls.RecordHeaderError
+		netErr    net.Error
+	)
+	switch {
+	case parent.Err() != nil:
+		e.Kind, e.Err = KindCanceled, parent.Err()
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
+		e.Kind, e.hint = KindFatal, tlsHint
+		e.Detail = "the server's TLS certificate is not trusted: " + rootCause(err).Error()
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http reports an http:// server behind an https:// URL as a plain error.
+		e.Kind = KindFatal
+		e.Detail = "the server does not speak TLS at this address"
+		e.hint = "use an http:// URL if that is what it serves"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		e.Detail = fmt.Sprintf("no answer within %s", timeout)
+	}
+	return e
+}
+
+// rootCause is the innermost error of a chain of single wraps (it drops the URL prefix
+// of *url.Error, which the message shows elsewhere).
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

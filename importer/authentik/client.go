@@ -1,0 +1,458 @@
+package authentik
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of ClientConfig.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxConns     = 8
+	DefaultUserAgent    = "akimport"
+	DefaultMaxBodyBytes = 4 << 20
+)
+
+// apiPath is the API's base path under the server URL (F-A1).
+const apiPath = "/api/v3"
+
+// pageSize is always sent: newer authentik versions default to 20 (F-L1).
+const pageSize = "100"
+
+// drainLimit is how much of an unread body is discarded so its connection can be reused;
+// a longer body is cheaper to abandon with its connection.
+const drainLimit = 64 << 10
+
+// ClientConfig configures NewClient. Only BaseURL and Token are required.
+type ClientConfig struct {
+	// BaseURL is authentik's address, e.g. https://auth.example.com; "/api/v3" is appended
+	// unless already there.
+	BaseURL string
+	// Token is the API token, sent only as "Authorization: Bearer". Surrounding whitespace
+	// (a token file's trailing newline) is trimmed.
+	Token string
+	// Insecure skips TLS certificate verification.
+	Insecure bool
+	// Timeout bounds each request, reading its answer included (default 30s).
+	Timeout time.Duration
+	// MaxConns is how many requests may be in flight at once (default 8); the connection
+	// pool is sized to it.
+	MaxConns int
+	// UserAgent is sent with every request (default "akimport").
+	UserAgent string
+	// MaxBodyBytes caps an answer's body; a longer one is an error (default 4 MiB).
+	MaxBodyBytes int64
+	// HTTPClient replaces the client built from Insecure and MaxConns (tests). Redirects
+	// are never followed, whatever its CheckRedirect says.
+	HTTPClient *http.Client
+}
+
+// Client calls authentik's users API. Each method makes exactly one HTTP attempt: retrying
+// is the caller's job. It is safe for concurrent use.
+type Client struct {
+	base      string // ends in "/api/v3/"
+	token     string
+	userAgent string
+	timeout   time.Duration
+	maxBody   int64
+	http      *http.Client
+	now       func() time.Time
+}
+
+// NewClient checks cfg and builds a Client with one shared connection pool.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	base, err := apiBase(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	token := strings.TrimSpace(cfg.Token)
+	if token == "" {
+		return nil, errors.New("authentik: no API token given")
+	}
+	if strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return nil, errors.New("authentik: the API token contains spaces or control characters; check the token file")
+	}
+	c := &Client{
+		base:      base,
+		token:     token,
+		userAgent: cmpOr(cfg.UserAgent, DefaultUserAgent),
+		timeout:   cmpOr(cfg.Timeout, DefaultTimeout),
+		maxBody:   cmpOr(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		now:       time.Now,
+	}
+	if cfg.Timeout < 0 || cfg.MaxConns < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("authentik: timeout, connection count and body cap must not be negative")
+	}
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	} else {
+		hc.Transport = newTransport(cmpOr(cfg.MaxConns, DefaultMaxConns), cfg.Insecure)
+	}
+	// A redirect is reported, not followed: a POST would turn into a GET, and the user
+	// should fix the URL (e.g. http:// that redirects to https://).
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
+	return c, nil
+}
+
+// cmpOr is v, or def when v is zero.
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// newTransport clones the default transport (proxy from the environment, HTTP/2, dial
+// timeouts) and sizes its pool so that maxConns workers keep their connections.
+func newTransport(maxConns int, insecure bool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxConns
+	t.MaxIdleConnsPerHost = maxConns
+	t.MaxConnsPerHost = maxConns
+	if insecure {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	return t
+}
+
+// apiBase validates a server URL and returns its API base, ending in "/api/v3/".
+func apiBase(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", errors.New("authentik: no URL given (e.g. https://auth.example.com)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", raw, err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("authentik: the URL %q must start with https:// or http://", raw)
+	case u.Host == "":
+		return "", fmt.Errorf("authentik: the URL %q has no host", raw)
+	case u.User != nil:
+		// Credentials in the URL would end up in error messages; the token goes elsewhere.
+		return "", errors.New("authentik: the URL must not contain a user name or password; give the token separately")
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", raw)
+	}
+	path := strings.TrimRight(u.Path, "/")
+	if !strings.HasSuffix(path, apiPath) {
+		path += apiPath
+	}
+	u.Path, u.RawPath = path+"/", ""
+	return u.String(), nil
+}
+
+// BaseURL is the API base the client sends to, e.g. "https://auth.example.com/api/v3/".
+func (c *Client) BaseURL() string { return c.base }
+
+// request is one call: what to send, and how to read what comes back.
+type request struct {
+	op     string
+	method string
+	path   string // under the API base, e.g. "core/users/"
+	query  url.Values
+	body   any      // JSON-encoded when not nil
+	ep     endpoint // what a 404 means
+	secret string   // a value (e.g. a password) to remove from any error, besides the token
+}
+
+// do sends r once and returns the success answer (2xx), or an *Error for anything else.
+func (c *Client) do(ctx context.Context, r request) (answer, error) {
+	target := c.base + r.path
+	if len(r.query) > 0 {
+		target += "?" + r.query.Encode()
+	}
+	a, err := c.send(ctx, r, target)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			c.redact(e, r.secret)
+		}
+		return answer{}, err
+	}
+	return a, nil
+}
+
+func (c *Client) send(ctx context.Context, r request, target string) (answer, error) {
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return answer{}, &Error{Op: r.op, URL: target, Kind: KindUnexpected, Err: fmt.Errorf("encoding the request: %w", err)}
+		}
+		body = bytes.NewReader(b)
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	sent := &sendTrace{}
+	reqCtx = httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { sent.gotConn.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err != nil {
+				sent.writeFailed.Store(true)
+			} else {
+				sent.wrote.Store(true)
+			}
+		},
+	})
+	req, err := http.NewRequestWithContext(reqCtx, r.method, target, body)
+	if err != nil {
+		return answer{}, &Error{Op: r.op, URL: target, Kind: KindFatal, Err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return answer{}, classifyTransport(r.op, target, err, ctx, c.timeout, sent)
+	}
+	defer closeBody(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		// The status line came back, so authentik acted on the request (or is acting).
+		e := classifyTransport(r.op, target, err, ctx, c.timeout, sent)
+		e.StatusCode, e.mayHaveActed = resp.StatusCode, true
+		return answer{}, e
+	}
+	if int64(len(b)) > c.maxBody {
+		return answer{}, &Error{
+			Op: r.op, URL: target, StatusCode: resp.StatusCode, Kind: KindUnexpected,
+			Detail:       fmt.Sprintf("the answer is larger than %d bytes", c.maxBody),
+			mayHaveActed: resp.StatusCode < 400 || resp.StatusCode >= 500,
+		}
+	}
+	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
+	if a.status < 200 || a.status > 299 {
+		return answer{}, classifyAnswer(r.op, target, r.ep, a, c.now())
+	}
+	return a, nil
+}
+
+// closeBody discards what is left of a body (up to drainLimit) and closes it, so the
+// connection goes back to the pool.
+func closeBody(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
+	_ = body.Close()
+}
+
+// redact removes the token and secret from everything e says. They should never be there;
+// this guards against a server or proxy that echoes a request back.
+func (c *Client) redact(e *Error, secret string) {
+	for _, s := range []string{c.token, secret} {
+		if s == "" {
+			continue
+		}
+		const mask = "[redacted]"
+		e.Detail = strings.ReplaceAll(e.Detail, s, mask)
+		e.URL = strings.ReplaceAll(e.URL, s, mask)
+		for f, msgs := range e.Fields {
+			for i, m := range msgs {
+				msgs[i] = strings.ReplaceAll(m, s, mask)
+			}
+			e.Fields[f] = msgs
+		}
+		if e.Err != nil && strings.Contains(e.Err.Error(), s) {
+			e.Err = &redactedError{msg: strings.ReplaceAll(e.Err.Error(), s, mask), cause: e.Err}
+		}
+	}
+}
+
+// redactedError shows a cleaned message but keeps the cause for errors.Is/As.
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.cause }
+
+// decodeJSON decodes a success answer into out, or says why it is not authentik's answer.
+func decodeJSON(op, target string, a answer, out any) error {
+	if ct := a.header.Get("Content-Type"); ct != "" && !isJSONType(ct) {
+		return notAuthentik(op, target, a.status, "it is "+ct+", not JSON")
+	}
+	if err := json.Unmarshal(a.body, out); err != nil {
+		return notAuthentik(op, target, a.status, "it is not the JSON expected: "+err.Error())
+	}
+	return nil
+}
+
+// decodeUser decodes an answer that must be one user.
+func (c *Client) decodeUser(op, path string, a answer) (*User, error) {
+	var u User
+	if err := decodeJSON(op, c.base+path, a, &u); err != nil {
+		return nil, err
+	}
+	if u.PK == 0 || u.Username == "" {
+		return nil, notAuthentik(op, c.base+path, a.status, "it has no user pk or username")
+	}
+	return &u, nil
+}
+
+func userPath(pk int) string { return fmt.Sprintf("core/users/%d/", pk) }
+
+// CreateUser creates a user (POST core/users/, F-U1). On failure, see MayHaveActed before
+// trying again.
+func (c *Client) CreateUser(ctx context.Context, u *UserRequest) (*User, error) {
+	const op, path = "create user", "core/users/"
+	a, err := c.do(ctx, request{op: op, method: http.MethodPost, path: path, body: u, ep: collection})
+	if err != nil {
+		return nil, err
+	}
+	return c.decodeUser(op, path, a)
+}
+
+// GetUser reads one user by pk; a missing one is a KindNotFound error.
+func (c *Client) GetUser(ctx context.Context, pk int) (*User, error) {
+	const op = "get user"
+	path := userPath(pk)
+	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, ep: object})
+	if err != nil {
+		return nil, err
+	}
+	return c.decodeUser(op, path, a)
+}
+
+// PatchUser changes the given fields of a user (F-L2); "groups" replaces the whole set.
+func (c *Client) PatchUser(ctx context.Context, pk int, fields map[string]any) (*User, error) {
+	const op = "update user"
+	path := userPath(pk)
+	a, err := c.do(ctx, request{op: op, method: http.MethodPatch, path: path, body: fields, ep: object})
+	if err != nil {
+		return nil, err
+	}
+	return c.decodeUser(op, path, a)
+}
+
+// SetPassword sets a user's password (F-L3). The password never appears in an error.
+func (c *Client) SetPassword(ctx context.Context, pk int, password string) error {
+	_, err := c.do(ctx, request{
+		op: "set password", method: http.MethodPost, path: userPath(pk) + "set_password/",
+		body: PasswordRequest{Password: password}, ep: object, secret: password,
+	})
+	return err
+}
+
+// errFound stops a listing once the wanted item is seen.
+var errFound = errors.New("found")
+
+// FindUserByUsername looks a user up by exact username (F-L1); found is false when there
+// is none.
+func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User, bool, error) {
+	var found *User
+	err := c.listUsers(ctx, "find user", url.Values{"username": {username}}, func(u User) error {
+		// The filter is exact; comparing again guards against a server that ignores it.
+		if u.Username == username {
+			found = &u
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, false, err
+	}
+	return found, found != nil, nil
+}
+
+// ListUsers calls fn for every user matching filter (e.g. path=…), following pagination
+// to the end, 100 users a page. Groups are left out unless filter sets include_groups.
+// An error from fn stops the listing and is returned as is.
+func (c *Client) ListUsers(ctx context.Context, filter url.Values, fn func(User) error) error {
+	return c.listUsers(ctx, "list users", filter, fn)
+}
+
+func (c *Client) listUsers(ctx context.Context, op string, filter url.Values, fn func(User) error) error {
+	q := cloneValues(filter)
+	if !q.Has("include_groups") {
+		q.Set("include_groups", "false")
+	}
+	return listPages(ctx, c, op, "core/users/", q, fn)
+}
+
+// FindGroupByName looks a group up by exact name (F-L4); found is false when there is none.
+func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, bool, error) {
+	var found *Group
+	q := url.Values{"name": {name}, "include_users": {"false"}}
+	err := listPages(ctx, c, "find group", "core/groups/", q, func(g Group) error {
+		if g.Name == name {
+			found = &g
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, false, err
+	}
+	return found, found != nil, nil
+}
+
+// page is one page of any list (F-L1); pointers tell a missing key from an empty one.
+type page[T any] struct {
+	Pagination *Pagination `json:"pagination"`
+	Results    *[]T        `json:"results"`
+}
+
+// listPages fetches page after page of a list and calls fn for each item.
+func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Values, fn func(T) error) error {
+	q.Set("page_size", pageSize)
+	for n := 1; ; {
+		q.Set("page", fmt.Sprint(n))
+		a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: q, ep: collection})
+		if err != nil {
+			var e *Error
+			if n > 1 && errors.As(err, &e) && e.StatusCode == http.StatusNotFound && e.Detail == "Invalid page." {
+				// Items were deleted while paging and this page no longer exists (F-L1).
+				return nil
+			}
+			return err
+		}
+		target := c.base + path + "?" + q.Encode()
+		var p page[T]
+		if err := decodeJSON(op, target, a, &p); err != nil {
+			return err
+		}
+		if p.Pagination == nil || p.Results == nil {
+			return notAuthentik(op, target, a.status, "it is JSON without pagination and results")
+		}
+		for _, item := range *p.Results {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+		next := p.Pagination.Next
+		if next == 0 {
+			return nil
+		}
+		if next <= n {
+			return &Error{Op: op, URL: target, StatusCode: a.status, Kind: KindUnexpected,
+				Detail: fmt.Sprintf("page %d names page %d as the next one", n, next)}
+		}
+		n = next
+	}
+}
+
+// cloneValues copies v so that setting paging keys does not touch the caller's map.
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+3)
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,102 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// benchRows is the size of the generated file the read benchmarks read whole.
+const benchRows = 100_000
+
+var benchCSV = sync.OnceValue(func() []byte {
+	var b bytes.Buffer
+	b.WriteString("username,name,email,is_active,path,type,groups,attributes.department,last_login\n")
+	for i := range benchRows {
+		fmt.Fprintf(&b, "user%07d,User Number %d,user%07d@example.com,true,users/imported,internal,staff;engineering,dept-%d,2024-01-02T03:04:05Z\n", i, i, i, i%17)
+	}
+	return b.Bytes()
+})
+
+// BenchmarkReadCSV is a dry run's reading: gocsv decoding, mapping, validation and the
+// duplicate check, for every row of the file.
+func BenchmarkReadCSV(b *testing.B) {
+	data := benchCSV()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), Options{Format: FormatCSV})
+		if err != nil {
+			b.Fatal(err)
+		}
+		seen := NewSeen()
+		n := 0
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			seen.Check(&row)
+			if !row.Valid() {
+				b.Fatalf("line %d: %v", row.Line, row.Errors)
+			}
+			n++
+		}
+		if n != benchRows {
+			b.Fatalf("read %d rows, want %d", n, benchRows)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkBareEncodingCSV is the yardstick: encoding/csv reading the same file and nothing else.
+func BenchmarkBareEncodingCSV(b *testing.B) {
+	data := benchCSV()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r := csv.NewReader(bytes.NewReader(data))
+		n := 0
+		for {
+			_, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != benchRows+1 {
+			b.Fatalf("read %d records", n)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkSeen measures the memory of a million usernames in Seen.
+func BenchmarkSeen(b *testing.B) {
+	const users = 1_000_000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		s := NewSeen()
+		for i := range users {
+			name := fmt.Sprintf("user%07d", i)
+			email := name + "@example.com"
+			row := Row{Line: i + 2, Username: name, Request: newRequest(name, email)}
+			s.Check(&row)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB/1M-users")
+		runtime.KeepAlive(s)
+	}
+}

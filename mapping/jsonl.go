@@ -1,0 +1,219 @@
+package mapping
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+// maxJSONLine is the longest JSON Lines line read; a longer one is an invalid row.
+const maxJSONLine = 16 << 20
+
+// maxCachedKeys bounds the cache of key plans, so a file with ever-new keys cannot grow it.
+const maxCachedKeys = 4096
+
+// jsonlRows reads JSON Lines: one object per line; blank lines are skipped; line numbers are
+// the file's own.
+type jsonlRows struct {
+	br    *bufio.Reader
+	m     *Mapping
+	line  int // lines read so far
+	buf   []byte
+	plans map[string]columnPlan
+	err   error
+}
+
+func newJSONLRows(r io.Reader, m *Mapping) *jsonlRows {
+	return &jsonlRows{br: bufio.NewReaderSize(r, 64<<10), m: m, plans: make(map[string]columnPlan)}
+}
+
+func (j *jsonlRows) close() error {
+	j.err = io.EOF
+	return nil
+}
+
+func (j *jsonlRows) next() (Row, error) {
+	for j.err == nil {
+		line, tooLong, err := j.readLine()
+		if err != nil && !errors.Is(err, io.EOF) {
+			j.err = fmt.Errorf("reading line %d of the JSON Lines input: %w", j.line+1, err)
+			break
+		}
+		if err != nil && len(line) == 0 && !tooLong {
+			j.err = io.EOF
+			break
+		}
+		j.line++
+		if tooLong {
+			return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)}}}, nil
+		}
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if j.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		row := j.row(line)
+		if cap(j.buf) > 1<<20 {
+			j.buf = nil // do not keep a huge line's buffer
+		}
+		return row, nil
+	}
+	return Row{}, j.err
+}
+
+// readLine reads one line of any length up to maxJSONLine; a longer line is consumed and
+// reported as tooLong.
+func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
+	j.buf = j.buf[:0]
+	for {
+		chunk, err := j.br.ReadSlice('\n')
+		if !tooLong {
+			if len(j.buf)+len(chunk) > maxJSONLine {
+				tooLong = true
+				j.buf = j.buf[:0]
+			} else {
+				j.buf = append(j.buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return j.buf, tooLong, err
+	}
+}
+
+// row maps and validates one non-blank line.
+func (j *jsonlRows) row(line []byte) Row {
+	fail := func(msg string) Row {
+		return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {msg}}}
+	}
+	if !utf8.Valid(line) {
+		return fail("invalid UTF-8 on this line")
+	}
+	trimmed := bytes.TrimSpace(line)
+	if trimmed[0] != '{' {
+		if !json.Valid(trimmed) {
+			var v any
+			return fail("invalid JSON: " + json.Unmarshal(trimmed, &v).Error())
+		}
+		return fail("not a JSON object: got " + jsonKindName(trimmed[0]))
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &obj); err != nil {
+		return fail("invalid JSON: " + err.Error())
+	}
+	a := assembler{line: j.line}
+	if hasEscapedNUL(trimmed) {
+		a.fail(rowKey, `a NUL character (\u0000) on this line`)
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	values := make(map[string]value, len(keys))
+	for _, key := range keys {
+		p := j.plan(key)
+		v := jsonValue(obj[key], key)
+		if v.kind == kindString && len(p.transforms) > 0 {
+			v.text = p.applyTransforms(v.text)
+		}
+		values[key] = v
+		switch p.use {
+		case useUnknown:
+			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))
+		case useTarget:
+			if !p.target.isAttribute() && p.target.field == fieldUsername && v.kind == kindString {
+				a.username = printable(v.text)
+			}
+			a.set(p.target, v)
+		}
+	}
+	if j.m != nil && len(j.m.templates) > 0 {
+		a.applyTemplates(j.m, func(col string) string {
+			switch v := values[col]; v.kind {
+			case kindString:
+				return v.text
+			case kindJSON:
+				return jsonText(v.text)
+			}
+			return ""
+		})
+	}
+	a.applyDefaults(j.m)
+	return a.build()
+}
+
+// plan resolves a key, caching the answer for the keys every line repeats.
+func (j *jsonlRows) plan(key string) columnPlan {
+	if p, ok := j.plans[key]; ok {
+		return p
+	}
+	p := j.m.resolve(key)
+	if len(j.plans) < maxCachedKeys {
+		j.plans[key] = p
+	}
+	return p
+}
+
+// jsonValue classifies a raw JSON value.
+func jsonValue(raw json.RawMessage, source string) value {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return value{source: source}
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return value{kind: kindJSON, text: string(raw), source: source}
+		}
+		return value{kind: kindString, text: s, source: source}
+	case string(raw) == "null":
+		return value{kind: kindNull, source: source}
+	}
+	return value{kind: kindJSON, text: string(raw), source: source}
+}
+
+// jsonKindName names a JSON value by its first byte, for "not a JSON object: got …".
+func jsonKindName(first byte) string {
+	switch first {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// hasEscapedNUL reports a \u0000 escape (one whose backslash is not itself escaped):
+// authentik's database cannot store NUL characters.
+func hasEscapedNUL(b []byte) bool {
+	for i := 0; ; {
+		k := bytes.Index(b[i:], []byte(`\u0000`))
+		if k < 0 {
+			return false
+		}
+		k += i
+		backslashes := 0
+		for p := k - 1; p >= 0 && b[p] == '\\'; p-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return true
+		}
+		i = k + 1
+	}
+}

@@ -1,0 +1,377 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Mapping turns a legacy export's columns into authentik's fields: renames, ignored columns,
+// constant defaults, per-column transforms and templates built from several columns.
+// A nil *Mapping means the columns already carry authentik's field names.
+type Mapping struct {
+	path       string
+	columns    map[string]target // input column → target
+	ignore     map[string]bool
+	defaults   []defaultValue
+	transforms map[string][]transform // input column → transforms, in order
+	templates  []template
+	// templateInputs are the columns the templates read.
+	templateInputs map[string]bool
+}
+
+// mappingFile is the mapping file as written.
+type mappingFile struct {
+	Columns    map[string]string   `yaml:"columns" json:"columns"`
+	Ignore     []string            `yaml:"ignore" json:"ignore"`
+	Defaults   map[string]any      `yaml:"defaults" json:"defaults"`
+	Transforms map[string][]string `yaml:"transforms" json:"transforms"`
+	Templates  map[string]string   `yaml:"templates" json:"templates"`
+}
+
+var mappingKeys = []string{"columns", "ignore", "defaults", "transforms", "templates"}
+
+type defaultValue struct {
+	target target
+	value  string // read like a CSV cell
+}
+
+type transform struct {
+	name  string
+	apply func(string) string
+}
+
+// transforms are the names a mapping file may list under "transforms".
+var transforms = map[string]func(string) string{
+	"trim":  strings.TrimSpace,
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+}
+
+// template builds one target from literal text and the values of input columns.
+type template struct {
+	target target
+	text   string
+	parts  []templatePart
+}
+
+// templatePart is literal text, or (when column is set) the value of an input column.
+type templatePart struct {
+	literal string
+	column  string
+}
+
+// LoadMapping reads a mapping file: YAML (.yaml, .yml) or JSON (.json). Unknown keys, unknown
+// transforms and targets that are not authentik fields are errors (ErrInput).
+func LoadMapping(path string) (*Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the mapping file: %w", err)
+	}
+	var file mappingFile
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".yaml", ".yml":
+		err = decodeYAMLMapping(data, &file)
+	case ".json":
+		err = decodeJSONMapping(data, &file)
+	default:
+		return nil, inputErrorf("mapping file %s: cannot tell its format from the extension %q: use .yaml, .yml or .json", path, ext)
+	}
+	if err != nil {
+		return nil, inputErrorf("mapping file %s: %v", path, err)
+	}
+	m, err := compileMapping(&file)
+	if err != nil {
+		return nil, inputErrorf("mapping file %s: %v", path, err)
+	}
+	m.path = path
+	return m, nil
+}
+
+// ParseMapping reads a mapping from YAML (JSON is YAML too) given as bytes; for tests and
+// callers that do not keep the mapping in a file.
+func ParseMapping(data []byte) (*Mapping, error) {
+	var file mappingFile
+	if err := decodeYAMLMapping(data, &file); err != nil {
+		return nil, inputErrorf("mapping: %v", err)
+	}
+	m, err := compileMapping(&file)
+	if err != nil {
+		return nil, inputErrorf("mapping: %v", err)
+	}
+	return m, nil
+}
+
+func decodeYAMLMapping(data []byte, file *mappingFile) error {
+	var top map[string]any
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("not valid YAML: %w", err)
+	}
+	if err := checkMappingKeys(top); err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(file); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+func decodeJSONMapping(data []byte, file *mappingFile) error {
+	var top map[string]any
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("not valid JSON: %w", err)
+	}
+	if err := checkMappingKeys(top); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	return dec.Decode(file)
+}
+
+// checkMappingKeys names every unknown top-level key at once.
+func checkMappingKeys(top map[string]any) error {
+	var unknown []string
+	for k := range top {
+		if !slices.Contains(mappingKeys, k) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("unknown key(s) %s; a mapping file has only %s", strings.Join(unknown, ", "), strings.Join(mappingKeys, ", "))
+}
+
+func compileMapping(file *mappingFile) (*Mapping, error) {
+	m := &Mapping{
+		columns:        make(map[string]target, len(file.Columns)),
+		ignore:         make(map[string]bool, len(file.Ignore)),
+		transforms:     make(map[string][]transform, len(file.Transforms)),
+		templateInputs: make(map[string]bool),
+	}
+	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
+	for _, col := range sortedKeys(file.Columns) {
+		dst := file.Columns[col]
+		if col == "" {
+			return nil, fmt.Errorf("columns: an empty column name")
+		}
+		t, err := parseTarget(dst)
+		if err != nil {
+			return nil, fmt.Errorf("columns: %q maps to %q, which is not a field; use one of %s", col, dst, acceptedFields())
+		}
+		if prev, ok := givenBy[t.name]; ok {
+			return nil, fmt.Errorf("columns: both %s and column %q map to %s", prev, col, t.name)
+		}
+		givenBy[t.name] = fmt.Sprintf("column %q", col)
+		m.columns[col] = t
+	}
+	for _, col := range file.Ignore {
+		if _, ok := m.columns[col]; ok {
+			return nil, fmt.Errorf("ignore: column %q is also mapped under columns", col)
+		}
+		m.ignore[col] = true
+	}
+	for _, col := range sortedKeys(file.Transforms) {
+		for _, name := range file.Transforms[col] {
+			apply, ok := transforms[name]
+			if !ok {
+				return nil, fmt.Errorf("transforms: column %q: unknown transform %q; known: %s", col, name, strings.Join(sortedKeys(transforms), ", "))
+			}
+			m.transforms[col] = append(m.transforms[col], transform{name: name, apply: apply})
+		}
+	}
+	for _, dst := range sortedKeys(file.Templates) {
+		t, err := parseTarget(dst)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %q is not a field; use one of %s", dst, acceptedFields())
+		}
+		if prev, ok := givenBy[t.name]; ok {
+			return nil, fmt.Errorf("templates: %s is already given by %s", t.name, prev)
+		}
+		givenBy[t.name] = "a template"
+		tpl, err := parseTemplate(t, file.Templates[dst])
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", dst, err)
+		}
+		for _, p := range tpl.parts {
+			if p.column != "" {
+				m.templateInputs[p.column] = true
+			}
+		}
+		m.templates = append(m.templates, tpl)
+	}
+	for _, dst := range sortedKeys(file.Defaults) {
+		t, err := parseTarget(dst)
+		if err != nil {
+			return nil, fmt.Errorf("defaults: %q is not a field; use one of %s", dst, acceptedFields())
+		}
+		v, err := defaultText(t, file.Defaults[dst])
+		if err != nil {
+			return nil, fmt.Errorf("defaults: %s: %w", dst, err)
+		}
+		m.defaults = append(m.defaults, defaultValue{target: t, value: v})
+	}
+	return m, nil
+}
+
+// defaultText turns a default from the mapping file into the text of a CSV cell: scalars as
+// written, a list (for groups) joined with ";", an object (for attributes) as JSON.
+func defaultText(t target, v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", fmt.Errorf("no value")
+	case string:
+		return v, nil
+	case bool, int, int64, uint64, float64, json.Number:
+		return fmt.Sprint(v), nil
+	case []any:
+		if t.field != fieldGroups || t.isAttribute() {
+			return "", fmt.Errorf("a list is only allowed for groups")
+		}
+		entries := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return "", fmt.Errorf("groups must be a list of group names or UUIDs")
+			}
+			entries = append(entries, s)
+		}
+		return strings.Join(entries, ";"), nil
+	case map[string]any:
+		if t.field != fieldAttributes || t.isAttribute() {
+			return "", fmt.Errorf("an object is only allowed for attributes")
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("attributes: %w", err)
+		}
+		return string(b), nil
+	}
+	return "", fmt.Errorf("unsupported value %v", v)
+}
+
+// parseTemplate reads "{{first}} {{last}}": literal text and {{column}} placeholders.
+func parseTemplate(t target, text string) (template, error) {
+	tpl := template{target: t, text: text}
+	rest := text
+	for rest != "" {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			tpl.parts = append(tpl.parts, templatePart{literal: rest})
+			break
+		}
+		if open > 0 {
+			tpl.parts = append(tpl.parts, templatePart{literal: rest[:open]})
+		}
+		closing := strings.Index(rest[open+2:], "}}")
+		if closing < 0 {
+			return template{}, fmt.Errorf("%q: {{ without a closing }}", text)
+		}
+		col := strings.TrimSpace(rest[open+2 : open+2+closing])
+		if col == "" {
+			return template{}, fmt.Errorf("%q: an empty {{}}", text)
+		}
+		tpl.parts = append(tpl.parts, templatePart{column: col})
+		rest = rest[open+2+closing+2:]
+	}
+	if !slices.ContainsFunc(tpl.parts, func(p templatePart) bool { return p.column != "" }) {
+		return template{}, fmt.Errorf("%q names no {{column}}; use defaults for a constant", text)
+	}
+	return tpl, nil
+}
+
+// namedColumns are the input columns the mapping refers to, sorted.
+func (m *Mapping) namedColumns() []string {
+	if m == nil {
+		return nil
+	}
+	set := make(map[string]bool)
+	for c := range m.columns {
+		set[c] = true
+	}
+	for c := range m.ignore {
+		set[c] = true
+	}
+	for c := range m.transforms {
+		set[c] = true
+	}
+	for c := range m.templateInputs {
+		set[c] = true
+	}
+	return sortedKeys(set)
+}
+
+// columnUse says what a column (or JSONL key) is for.
+type columnUse uint8
+
+const (
+	useUnknown columnUse = iota
+	useTarget
+	useIgnore
+	useTemplateInput // read only by templates
+)
+
+// columnPlan is what to do with one input column.
+type columnPlan struct {
+	name       string
+	use        columnUse
+	target     target
+	transforms []transform
+}
+
+// resolve decides what a column is for: a mapped column, an ignored one, a field name or
+// attributes.<key>, a template's input, or unknown.
+func (m *Mapping) resolve(name string) columnPlan {
+	p := columnPlan{name: name}
+	if m != nil {
+		p.transforms = m.transforms[name]
+		if t, ok := m.columns[name]; ok {
+			p.use, p.target = useTarget, t
+			return p
+		}
+		if m.ignore[name] {
+			p.use = useIgnore
+			return p
+		}
+	}
+	if t, err := parseTarget(name); err == nil {
+		p.use, p.target = useTarget, t
+		return p
+	}
+	if m != nil && m.templateInputs[name] {
+		p.use = useTemplateInput
+	}
+	return p
+}
+
+// applyTransforms runs the column's transforms on a value, in order.
+func (p *columnPlan) applyTransforms(s string) string {
+	for _, t := range p.transforms {
+		s = t.apply(s)
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Format is the encoding of a report file.
+type Format string
+
+// The report formats.
+const (
+	FormatCSV   Format = "csv"
+	FormatJSONL Format = "jsonl"
+)
+
+// FormatFromPath picks the report format from the file name: ".jsonl" and ".ndjson" are JSON
+// Lines, anything else (including "-" for stdout) is CSV.
+func FormatFromPath(path string) Format {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		return FormatJSONL
+	}
+	return FormatCSV
+}
+
+// Writer writes report rows. Each Write reaches the operating system before it returns, in
+// one write call, so a crash loses at most the rows in flight and leaves at most a torn last
+// line (which Read ignores).
+//
+// A Writer is not safe for concurrent use: the design has exactly one goroutine own it
+// (workers send their Results to that goroutine), so it takes no locks.
+type Writer interface {
+	Write(Result) error
+	// Close finishes the report (a CSV report with no rows still gets its header) and, for a
+	// file opened by Create, syncs it to disk and closes it.
+	Close() error
+}
+
+// Create opens the report at path for writing, truncating it, in the given format ("" means
+// FormatFromPath(path)). The path "-" writes to stdout, which Close does not close.
+func Create(path string, format Format, stdout io.Writer) (Writer, error) {
+	if format == "" {
+		format = FormatFromPath(path)
+	}
+	newWriter, err := writerFor(format)
+	if err != nil {
+		return nil, err
+	}
+	if path == "-" {
+		return newWriter(stdout, nil), nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create report: %w", err)
+	}
+	return newWriter(f, func() error { return syncAndClose(f) }), nil
+}
+
+// writerFor returns the constructor of a format's writer.
+func writerFor(format Format) (func(io.Writer, func() error) Writer, error) {
+	switch format {
+	case FormatCSV:
+		return func(w io.Writer, closer func() error) Writer { return newCSVWriter(w, closer) }, nil
+	case FormatJSONL:
+		return func(w io.Writer, closer func() error) Writer { return newJSONLWriter(w, closer) }, nil
+	}
+	return nil, fmt.Errorf("unknown report format %q (want %q or %q)", format, FormatCSV, FormatJSONL)
+}
+
+// syncAndClose makes the report durable before closing it: rows were handed to the OS one by
+// one, and this is the one fsync the run pays for.
+func syncAndClose(f *os.File) error {
+	syncErr := f.Sync()
+	closeErr := f.Close()
+	if syncErr != nil {
+		return fmt.Errorf("sync report %s: %w", f.Name(), syncErr)
+	}
+	if closeErr != nil {
+		return fmt.Errorf("close report %s: %w", f.Name(), closeErr)
+	}
+	return nil
+}

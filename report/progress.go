@@ -1,0 +1,188 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// ProgressMode is the --progress flag: a bar on a terminal, log lines otherwise (auto), a bar
+// in any case (always), or nothing (never).
+type ProgressMode string
+
+// The progress modes.
+const (
+	ProgressAuto   ProgressMode = "auto"
+	ProgressAlways ProgressMode = "always"
+	ProgressNever  ProgressMode = "never"
+)
+
+// ParseProgressMode checks a --progress value.
+func ParseProgressMode(s string) (ProgressMode, error) {
+	switch m := ProgressMode(s); m {
+	case ProgressAuto, ProgressAlways, ProgressNever:
+		return m, nil
+	}
+	return "", fmt.Errorf("--progress %q: want auto, always or never", s)
+}
+
+// Progress shows how far the run is. The report goroutine calls Update after each result
+// (it only stores the figures, so it is cheap); the display refreshes on its own ticker, so a
+// stalled run still shows its rate falling. Update and Done may be called from different
+// goroutines.
+type Progress interface {
+	Update(Snapshot)
+	// Done stops the ticker and clears the bar, so the summary prints on a clean line.
+	// Calling it again does nothing.
+	Done()
+}
+
+// DefaultProgressInterval is the time between log lines when there is no bar.
+const DefaultProgressInterval = 10 * time.Second
+
+// barInterval is the time between redraws of the bar: about ten a second, never per row.
+const barInterval = 100 * time.Millisecond
+
+// ProgressConfig configures NewProgress.
+type ProgressConfig struct {
+	Out        io.Writer // where the bar is drawn: stderr
+	Mode       ProgressMode
+	IsTerminal bool          // Out is a terminal (the CLI asks golang.org/x/term)
+	Interval   time.Duration // between log lines when there is no bar; 0 means DefaultProgressInterval
+	Logger     *zap.Logger   // receives the log lines; nil means none
+	// Position returns the input bytes read so far and the input's size, from which the
+	// total number of rows is estimated. A size of 0 (stdin, a pipe) means unknown: no
+	// percentage, no ETA. It is called from the progress goroutine, so it must be safe for
+	// that (an atomic counter). Nil means unknown.
+	Position func() (read, size int64)
+	Clock    Clock // nil means the wall clock
+}
+
+// NewProgress returns the progress display that cfg asks for: a bar on cfg.Out (mode always,
+// or auto on a terminal), an Info log line every interval (auto without a terminal), or
+// nothing (never). Call Done when the run ends.
+func NewProgress(cfg ProgressConfig) (Progress, error) {
+	return newProgress(cfg, nil)
+}
+
+// newProgress takes a hook that runs after every refresh, so tests know when one is done.
+func newProgress(cfg ProgressConfig, afterRefresh func()) (Progress, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = ProgressAuto
+	}
+	if _, err := ParseProgressMode(string(cfg.Mode)); err != nil {
+		return nil, err
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.Position == nil {
+		cfg.Position = func() (int64, int64) { return 0, 0 }
+	}
+	bar := cfg.Mode == ProgressAlways || (cfg.Mode == ProgressAuto && cfg.IsTerminal)
+	switch {
+	case cfg.Mode == ProgressNever, bar && cfg.Out == nil, !bar && cfg.Logger == nil:
+		return noProgress{}, nil
+	}
+	interval := barInterval
+	if !bar {
+		interval = cfg.Interval
+		if interval <= 0 {
+			interval = DefaultProgressInterval
+		}
+	}
+	p := &progress{
+		cfg:          cfg,
+		bar:          bar,
+		started:      cfg.Clock.Now(),
+		afterRefresh: afterRefresh,
+		stop:         make(chan struct{}),
+		stopped:      make(chan struct{}),
+	}
+	ticks, stopTicker := cfg.Clock.NewTicker(interval)
+	go p.run(ticks, stopTicker)
+	return p, nil
+}
+
+// noProgress shows nothing.
+type noProgress struct{}
+
+func (noProgress) Update(Snapshot) {}
+func (noProgress) Done()           {}
+
+// progress is the bar or the log lines. mu guards the figures and the output, which the
+// report goroutine (Update, Done) and the ticker goroutine (refresh) share.
+type progress struct {
+	cfg          ProgressConfig
+	bar          bool
+	started      time.Time
+	afterRefresh func()
+
+	mu       sync.Mutex
+	snap     Snapshot
+	drawnLen int // length of the bar line on screen, to clear it
+
+	stop     chan struct{}
+	stopped  chan struct{}
+	doneOnce sync.Once
+}
+
+func (p *progress) Update(s Snapshot) {
+	p.mu.Lock()
+	p.snap = s
+	p.mu.Unlock()
+}
+
+func (p *progress) Done() {
+	p.doneOnce.Do(func() {
+		close(p.stop)
+		<-p.stopped
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.bar && p.drawnLen > 0 {
+			// Best effort: a terminal that cannot be written to has no bar to clear.
+			_, _ = io.WriteString(p.cfg.Out, "\r"+strings.Repeat(" ", p.drawnLen)+"\r")
+			p.drawnLen = 0
+		}
+	})
+}
+
+// run refreshes the display on every tick until Done.
+func (p *progress) run(ticks <-chan time.Time, stopTicker func()) {
+	defer close(p.stopped)
+	defer stopTicker()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-ticks:
+			p.refresh()
+			if p.afterRefresh != nil {
+				p.afterRefresh()
+			}
+		}
+	}
+}
+
+func (p *progress) refresh() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	read, size := p.cfg.Position()
+	f := computeFigures(p.snap, p.cfg.Clock.Now().Sub(p.started), read, size)
+	if !p.bar {
+		p.cfg.Logger.Info("progress", logFields(f)...)
+		return
+	}
+	line := renderBar(f)
+	pad := ""
+	if len(line) < p.drawnLen {
+		pad = strings.Repeat(" ", p.drawnLen-len(line)) // wipe the end of a longer frame
+	}
+	// Best effort: progress must never stop an import.
+	_, _ = io.WriteString(p.cfg.Out, "\r"+line+pad)
+	p.drawnLen = len(line)
+}

@@ -1,0 +1,265 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// fakeNow is a clock that moves only when told.
+type fakeNow struct{ t time.Time }
+
+func (c *fakeNow) Now() time.Time { return c.t }
+
+var runStart = time.Date(2025, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// sampleSummary tallies sampleResults over 4 seconds.
+func sampleSummary(t *testing.T) Summary {
+	t.Helper()
+	clock := &fakeNow{t: runStart}
+	tally := NewTally(clock.Now)
+	for _, r := range sampleResults() {
+		tally.Add(r)
+	}
+	clock.t = runStart.Add(4 * time.Second)
+	s := tally.Summary()
+	s.ReportPath = "akimport-report.csv"
+	s.ExitCode = 1
+	s.ExitMeaning = "some rows are invalid, rejected or failed"
+	return s
+}
+
+func TestTally(t *testing.T) {
+	s := sampleSummary(t)
+	wantCounts := map[Status]int64{
+		StatusCreated: 1, StatusUpdated: 1, StatusUnchanged: 1, StatusDeactivated: 1,
+		StatusExists: 2, StatusPlanned: 1, StatusInvalid: 1, StatusRejected: 1, StatusFailed: 2,
+	}
+	if !reflect.DeepEqual(s.Counts, wantCounts) {
+		t.Errorf("Counts = %v, want %v", s.Counts, wantCounts)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"rows", s.Rows, int64(11)},
+		{"failed (exists with error, invalid, rejected, 2 failed)", s.Failed, int64(5)},
+		{"retries (5 + 2)", s.Retries, int64(7)},
+		{"elapsed", s.ElapsedSeconds, 4.0},
+		{"rows per second", s.RowsPerSecond, 2.75},
+		{"started", s.StartedAt, runStart},
+		{"finished", s.FinishedAt, runStart.Add(4 * time.Second)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTallyEmptyRun(t *testing.T) {
+	clock := &fakeNow{t: runStart}
+	s := NewTally(clock.Now).Summary()
+	if s.Rows != 0 || s.RowsPerSecond != 0 || len(s.Counts) != len(statusOrder) {
+		t.Errorf("empty summary = %+v, want zero rows, zero rate, every status counted", s)
+	}
+}
+
+func TestSnapshotCount(t *testing.T) {
+	tally := NewTally(nil)
+	tally.Add(Result{Status: StatusCreated, Attempts: 1})
+	tally.Add(Result{Status: StatusCreated, Attempts: 3})
+	tally.Add(Result{Status: "bogus"})
+	snap := tally.Snapshot()
+	tests := []struct {
+		name      string
+		got, want int64
+	}{
+		{"created", snap.Count(StatusCreated), 2},
+		{"failed", snap.Count(StatusFailed), 0},
+		{"unknown status", snap.Count("bogus"), 0},
+		{"rows include unknown", snap.Rows, 3},
+		{"retries", snap.Retries, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %d, want %d", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	tests := []struct {
+		name   string
+		golden string
+		edit   func(*Summary)
+	}{
+		{"failed run", "summary.golden.txt", func(*Summary) {}},
+		{"dry run", "summary-dry-run.golden.txt", func(s *Summary) {
+			s.Counts = map[Status]int64{StatusPlanned: 12345, StatusInvalid: 3}
+			s.Rows, s.Failed, s.Retries = 12348, 3, 0
+			s.ElapsedSeconds, s.RowsPerSecond = 75.2, 164.2
+			s.DryRun = true
+			s.ExitCode, s.ExitMeaning = 0, "every row is valid"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := sampleSummary(t)
+			tt.edit(&s)
+			var buf bytes.Buffer
+			if err := WriteText(&buf, s); err != nil {
+				t.Fatalf("WriteText: %v", err)
+			}
+			golden(t, tt.golden, buf.Bytes())
+		})
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	s := sampleSummary(t)
+	path := filepath.Join(t.TempDir(), "summary.json")
+	if err := WriteJSON(path, s); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary.golden.json", data)
+
+	var back Summary
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("summary JSON does not decode: %v", err)
+	}
+	if !reflect.DeepEqual(back, s) {
+		t.Errorf("decoded summary = %+v, want %+v", back, s)
+	}
+}
+
+func TestWritePrometheusParses(t *testing.T) {
+	tests := []struct {
+		name        string
+		exitCode    int
+		dryRun      bool
+		wantSuccess bool
+	}{
+		{"failed run", 1, false, false},
+		{"successful run", 0, false, true},
+		{"successful dry run", 0, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := sampleSummary(t)
+			s.ExitCode, s.DryRun = tt.exitCode, tt.dryRun
+			var buf bytes.Buffer
+			if err := WritePrometheus(&buf, s); err != nil {
+				t.Fatalf("WritePrometheus: %v", err)
+			}
+			parser := expfmt.NewTextParser(model.UTF8Validation)
+			families, err := parser.TextToMetricFamilies(&buf)
+			if err != nil {
+				t.Fatalf("output does not parse: %v\n%s", err, buf.String())
+			}
+
+			rows := families["akimport_rows"]
+			if rows == nil || len(rows.GetMetric()) != len(statusOrder) {
+				t.Fatalf("akimport_rows = %v, want one sample per status", rows)
+			}
+			for _, m := range rows.GetMetric() {
+				status := Status(m.GetLabel()[0].GetValue())
+				if got, want := m.GetGauge().GetValue(), float64(s.Counts[status]); got != want {
+					t.Errorf("akimport_rows{status=%q} = %v, want %v", status, got, want)
+				}
+			}
+			finished := float64(s.FinishedAt.Unix())
+			want := map[string]float64{
+				"akimport_rows_total":                 11,
+				"akimport_retries_total":              7,
+				"akimport_duration_seconds":           4,
+				"akimport_last_run_timestamp_seconds": finished,
+				"akimport_exit_code":                  float64(tt.exitCode),
+			}
+			if tt.wantSuccess {
+				want["akimport_last_success_timestamp_seconds"] = finished
+			}
+			for name, value := range want {
+				if got := sampleValue(t, families, name); got != value {
+					t.Errorf("%s = %v, want %v", name, got, value)
+				}
+			}
+			if _, ok := families["akimport_last_success_timestamp_seconds"]; ok != tt.wantSuccess {
+				t.Errorf("akimport_last_success_timestamp_seconds present = %v, want %v", ok, tt.wantSuccess)
+			}
+			if got, want := len(families), len(want)+1; got != want {
+				t.Errorf("%d metric families, want %d", got, want)
+			}
+		})
+	}
+}
+
+// sampleValue returns the value of the family's only sample, whatever its type.
+func sampleValue(t *testing.T, families map[string]*dto.MetricFamily, name string) float64 {
+	t.Helper()
+	f := families[name]
+	if f == nil || len(f.GetMetric()) != 1 {
+		t.Fatalf("%s: want one sample, got %v", name, f)
+	}
+	if f.GetHelp() == "" {
+		t.Errorf("%s has no HELP", name)
+	}
+	m := f.GetMetric()[0]
+	if f.GetType() == dto.MetricType_COUNTER {
+		return m.GetCounter().GetValue()
+	}
+	return m.GetGauge().GetValue()
+}
+
+func TestWritePrometheusFileIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "akimport.prom")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePrometheusFile(path, sampleSummary(t)); err != nil {
+		t.Fatalf("WritePrometheusFile: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "# TYPE akimport_exit_code gauge\nakimport_exit_code 1\n") {
+		t.Errorf("file content:\n%s", data)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o644 {
+		t.Errorf("mode = %v, want 0644 so the collector can read it", perm)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d files, want only the metrics file (no temporary left)", len(entries))
+	}
+
+	if err := WritePrometheusFile(filepath.Join(dir, "missing", "x.prom"), sampleSummary(t)); err == nil {
+		t.Error("WritePrometheusFile into a missing directory: want an error")
+	}
+}

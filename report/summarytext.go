@@ -1,0 +1,94 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// WriteText writes the summary as a small aligned table for people (the CLI sends it to
+// stderr): the non-zero counts in the design's status order, retries, time, speed, then
+// where the report is and what the exit code means.
+func WriteText(w io.Writer, s Summary) error {
+	type tableRow struct{ label, value string }
+	rows := []tableRow{{"rows", groupDigits(s.Rows)}}
+	for _, status := range statusOrder {
+		if n := s.Counts[status]; n != 0 {
+			rows = append(rows, tableRow{string(status), groupDigits(n)})
+		}
+	}
+	if s.Retries != 0 {
+		rows = append(rows, tableRow{"retries", groupDigits(s.Retries)})
+	}
+	rows = append(rows,
+		tableRow{"elapsed", formatElapsed(s.ElapsedSeconds)},
+		tableRow{"rows/s", strconv.FormatFloat(s.RowsPerSecond, 'f', 1, 64)})
+
+	labelWidth, valueWidth := 0, 0
+	for _, r := range rows {
+		labelWidth = max(labelWidth, len(r.label))
+		valueWidth = max(valueWidth, len(r.value))
+	}
+	var b bytes.Buffer
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s  %*s\n", labelWidth, r.label, valueWidth, r.value)
+	}
+	if s.ReportPath != "" {
+		fmt.Fprintf(&b, "report: %s\n", s.ReportPath)
+	}
+	if s.DryRun {
+		b.WriteString("dry run: nothing was changed on the server\n")
+	}
+	fmt.Fprintf(&b, "exit code %d", s.ExitCode)
+	if s.ExitMeaning != "" {
+		fmt.Fprintf(&b, ": %s", s.ExitMeaning)
+	}
+	b.WriteByte('\n')
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// WriteJSON writes the summary as indented JSON to path (--summary-json), replacing the file
+// atomically.
+func WriteJSON(path string, s Summary) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	return writeFileAtomic(path, append(data, '\n'))
+}
+
+// formatElapsed shows seconds as a rounded duration: "1m2.35s", "812ms".
+func formatElapsed(seconds float64) string {
+	d := time.Duration(seconds * float64(time.Second))
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// groupDigits writes n with a space between groups of three digits: 10 000, the SI style,
+// which no locale reads as a decimal point.
+func groupDigits(n int64) string {
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b []byte
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, digits[i])
+	}
+	return sign + string(b)
+}

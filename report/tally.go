@@ -1,0 +1,95 @@
+package report
+
+import "time"
+
+// Tally counts the rows of one run. Like the Writer, it belongs to the one goroutine that
+// owns the report, so it takes no locks.
+type Tally struct {
+	now     func() time.Time
+	started time.Time
+	snap    Snapshot
+}
+
+// Snapshot is the tally's figures at one moment, as the progress display sees them. It is a
+// plain value: copying it is cheap and needs no locks.
+type Snapshot struct {
+	Rows    int64 // results so far
+	Failed  int64 // results that count against the run (Result.Failed)
+	Retries int64 // sum of Attempts-1 over the results
+	counts  [len(statusOrder)]int64
+}
+
+// Count returns the number of results with status s.
+func (s Snapshot) Count(status Status) int64 {
+	if i := statusIndex(status); i >= 0 {
+		return s.counts[i]
+	}
+	return 0
+}
+
+// NewTally starts counting now. now is the clock (nil means time.Now); tests pass a fake.
+func NewTally(now func() time.Time) *Tally {
+	if now == nil {
+		now = time.Now
+	}
+	return &Tally{now: now, started: now()}
+}
+
+// Add counts one result.
+func (t *Tally) Add(r Result) {
+	t.snap.Rows++
+	if i := statusIndex(r.Status); i >= 0 {
+		t.snap.counts[i]++
+	}
+	if r.Failed() {
+		t.snap.Failed++
+	}
+	if r.Attempts > 1 {
+		t.snap.Retries += int64(r.Attempts - 1)
+	}
+}
+
+// Snapshot returns the figures so far.
+func (t *Tally) Snapshot() Snapshot { return t.snap }
+
+// Summary is the end-of-run account, for people (WriteText), machines (WriteJSON) and
+// Prometheus (WritePrometheus). Tally.Summary fills the figures; the caller fills in the
+// report path, dry run and exit code, which the tally cannot know.
+type Summary struct {
+	// Counts has every status, zero counts included, so the JSON's shape does not vary.
+	Counts         map[Status]int64 `json:"counts"`
+	Rows           int64            `json:"rows"`
+	Failed         int64            `json:"failed"`
+	Retries        int64            `json:"retries"`
+	ElapsedSeconds float64          `json:"elapsed_seconds"`
+	RowsPerSecond  float64          `json:"rows_per_second"`
+	ReportPath     string           `json:"report_path"`
+	DryRun         bool             `json:"dry_run"`
+	ExitCode       int              `json:"exit_code"`
+	ExitMeaning    string           `json:"exit_meaning"`
+	StartedAt      time.Time        `json:"started_at"`
+	FinishedAt     time.Time        `json:"finished_at"`
+}
+
+// Summary returns the figures with the run ending now. Call it once, at the end, and hand the
+// same value to every summary writer so they agree.
+func (t *Tally) Summary() Summary {
+	finished := t.now()
+	elapsed := finished.Sub(t.started).Seconds()
+	s := Summary{
+		Counts:         make(map[Status]int64, len(statusOrder)),
+		Rows:           t.snap.Rows,
+		Failed:         t.snap.Failed,
+		Retries:        t.snap.Retries,
+		ElapsedSeconds: elapsed,
+		StartedAt:      t.started,
+		FinishedAt:     finished,
+	}
+	for i, status := range statusOrder {
+		s.Counts[status] = t.snap.counts[i]
+	}
+	if elapsed > 0 {
+		s.RowsPerSecond = float64(s.Rows) / elapsed
+	}
+	return s
+}
