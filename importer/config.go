@@ -109,6 +109,10 @@ type Config struct {
 	DrainTimeout time.Duration
 	// Version goes into the User-Agent.
 	Version string
+
+	// createFirstOnly turns off the adaptive request order (see requestOrder); tests use
+	// it to measure the plain create-first order.
+	createFirstOnly bool
 }
 
 // Defaults returns the contract's defaults.

@@ -51,6 +51,19 @@ func (r *run) process(row mapping.Row) (res report.Result, sent bool) {
 func (r *run) create(row mapping.Row) (report.Result, bool) {
 	res := r.newResult(row)
 	mayBeOurs := r.resumed != nil
+	if r.order.lookupFirst() {
+		u, found, err := r.lookup(row.Username)
+		if err != nil {
+			if errors.Is(err, errStopped) {
+				return res, false
+			}
+			return r.failed(res, err), true
+		}
+		r.order.observe(found)
+		if found {
+			return r.existing(row, res, u, mayBeOurs), true
+		}
+	}
 	uncertain := false
 	var lastErr error
 	for try := 0; ; try++ {
@@ -76,9 +89,11 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 		lastErr = err
 		switch {
 		case err == nil:
+			r.order.observe(false)
 			res.HTTPStatus = 201
 			return r.created(row, res, u), true
 		case authentik.IsUniqueViolation(err):
+			r.order.observe(true)
 			found, ferr := r.lookupExisting(row.Username)
 			if ferr != nil {
 				return r.failed(res, fmt.Errorf("the username is taken, and looking it up failed: %w", ferr)), true

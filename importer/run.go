@@ -37,6 +37,7 @@ type run struct {
 	stop    context.CancelCauseFunc
 	reqCtx  context.Context
 
+	order        requestOrder
 	anySuccess   atomic.Bool // some request got an answer: authentik is reachable
 	passwordOnce sync.Once
 }
@@ -48,6 +49,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 		return report.Summary{}, err
 	}
 	r := &run{cfg: cfg, log: cfg.Logger}
+	r.order.disabled = cfg.createFirstOnly
 	r.backoff = cfg.Backoff
 	if r.backoff.Max == 0 {
 		r.backoff = authentik.DefaultBackoff

@@ -1,0 +1,59 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akimport/akimport/importer"
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/authentik/authentiktest"
+)
+
+// TestRequestOrder measures the two request orders of --on-existing update on a file whose
+// users mostly exist (a nightly sync) and on one whose users are mostly new (a migration).
+// The adaptive order must never cost more requests than create-first, and must save about a
+// request per existing row on the sync file.
+func TestRequestOrder(t *testing.T) {
+	const rows = 400
+	for _, existingShare := range []int{90, 10} {
+		requests := map[string]int64{}
+		elapsed := map[string]time.Duration{}
+		for _, order := range []string{"create-first", "adaptive"} {
+			var seed []authentiktest.SeedUser
+			for i := range rows * existingShare / 100 {
+				seed = append(seed, authentiktest.SeedUser{User: authentik.User{Username: fmt.Sprintf("o%04d", i), Name: fmt.Sprintf("O %d", i), IsActive: true}})
+			}
+			h := newHarness(t, authentiktest.Options{Users: seed, Latency: time.Millisecond})
+			var b strings.Builder
+			b.WriteString("username,name\n")
+			for i := range rows {
+				fmt.Fprintf(&b, "o%04d,O %d\n", i, i)
+			}
+			cfg := h.config(h.write("o.csv", b.String()))
+			cfg.OnExisting = importer.OnExistingUpdate
+			if order == "create-first" {
+				importer.CreateFirstOnly(&cfg)
+			}
+			start := time.Now()
+			if _, err := importer.Run(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			elapsed[order] = time.Since(start)
+			for _, n := range h.sim.Stats().Requests {
+				requests[order] += n
+			}
+		}
+		t.Logf("%d%% existing, %d rows: create-first %d requests (%v), adaptive %d requests (%v)",
+			existingShare, rows, requests["create-first"], elapsed["create-first"].Round(time.Millisecond),
+			requests["adaptive"], elapsed["adaptive"].Round(time.Millisecond))
+		if requests["adaptive"] > requests["create-first"] {
+			t.Errorf("%d%% existing: adaptive made more requests (%d) than create-first (%d)", existingShare, requests["adaptive"], requests["create-first"])
+		}
+		if existingShare == 90 && requests["adaptive"] > requests["create-first"]*2/3 {
+			t.Errorf("90%% existing: adaptive %d requests, want about one per row (create-first %d)", requests["adaptive"], requests["create-first"])
+		}
+	}
+}
