@@ -13,7 +13,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/akimport ./cmd/aksim
 
 vet:
 	$(GO) vet $(PKGS)
@@ -27,7 +27,7 @@ fmt:
 
 ## demo: build, start the simulator on a free local port, import samples/users.csv, show the report
 demo: build
-	@set -euo pipefail; tmp=$$(mktemp -d); \
+	@set -euo pipefail; tmp=$$(mktemp -d); : >$$tmp/aksim.out; \
 	$(BIN)/aksim --listen 127.0.0.1:0 --token $(TOKEN) --groups samples/groups.json \
 	  --latency 20ms --capacity 8 >$$tmp/aksim.out 2>$$tmp/aksim.err & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; rm -rf $$tmp' EXIT; \
@@ -38,12 +38,12 @@ demo: build
 	echo "== simulator: $$url"; \
 	echo; echo "== 1. check samples/invalid.csv without sending anything (--dry-run): every row is refused, with authentik's words"; \
 	$(BIN)/akimport import --dry-run --progress never --report $$tmp/invalid-report.csv samples/invalid.csv || echo "(exit $$? as expected: some rows are invalid)"; \
-	cut -d, -f1-3,8 $$tmp/invalid-report.csv | cut -c1-150; \
+	cut -c1-160 $$tmp/invalid-report.csv; \
 	echo; echo "== 2. import samples/users.csv"; \
 	$(BIN)/akimport import --rate 50 --report $$tmp/report.csv samples/users.csv; \
 	echo; echo "== report:"; cat $$tmp/report.csv; \
 	echo; echo "== 3. the same file again with --on-existing skip: nothing is created twice"; \
-	$(BIN)/akimport import --on-existing skip --progress never --report - samples/users.csv | cut -d, -f1-7
+	$(BIN)/akimport import --on-existing skip --rate 50 --progress never --report - samples/users.csv | cut -d, -f1-7
 
 ## bench: throughput, rate accuracy, memory and dry-run speed figures with their ratios
 bench: build

@@ -1,6 +1,6 @@
 package importer
 
-import "sync/atomic"
+import "sync"
 
 // requestOrder decides, row by row, whether to create first or look the username up first.
 //
@@ -8,30 +8,45 @@ import "sync/atomic"
 // unique") + lookup [+ PATCH], or lookup [+ create or PATCH]. Creating first is cheaper
 // when most rows are new (1 request instead of 2); looking up first is cheaper when most
 // exist (1 request instead of 2, and no failed create on authentik's side). The file tells
-// which it is as the run goes: after minSample rows, once more than half of the rows seen
-// already existed, the workers look up first. TestRequestOrder measures both.
+// which it is as the run goes: a moving average of "the username existed" over the last
+// rows (about eight) picks the order, so it follows a file whose first half is known users
+// and second half new hires. TestRequestOrder measures both orders.
 type requestOrder struct {
-	rows     atomic.Int64
-	existing atomic.Int64
+	mu    sync.Mutex
+	rows  int
+	share float64 // moving average of rows whose username existed
 	// disabled keeps create-first always (tests that measure the plain order).
 	disabled bool
 }
 
-// minSample is how many rows are seen before the order may change.
-const minSample = 16
+const (
+	// minSample is how many rows are seen before the order may change.
+	minSample = 8
+	// smoothing is the moving average's weight of the newest row.
+	smoothing = 1.0 / 8
+)
 
 func (o *requestOrder) lookupFirst() bool {
 	if o.disabled {
 		return false
 	}
-	n := o.rows.Load()
-	return n >= minSample && 2*o.existing.Load() > n
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.rows >= minSample && o.share > 0.5
 }
 
 // observe records whether a row's username already existed.
 func (o *requestOrder) observe(existed bool) {
-	o.rows.Add(1)
+	x := 0.0
 	if existed {
-		o.existing.Add(1)
+		x = 1
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rows++
+	if o.rows == 1 {
+		o.share = x
+		return
+	}
+	o.share += (x - o.share) * smoothing
 }

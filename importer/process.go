@@ -51,6 +51,7 @@ func (r *run) process(row mapping.Row) (res report.Result, sent bool) {
 func (r *run) create(row mapping.Row) (report.Result, bool) {
 	res := r.newResult(row)
 	mayBeOurs := r.resumed != nil
+	observed := false // whether r.order has seen this row
 	if r.order.lookupFirst() {
 		u, found, err := r.lookup(row.Username)
 		if err != nil {
@@ -60,6 +61,7 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 			return r.failed(res, err), true
 		}
 		r.order.observe(found)
+		observed = true
 		if found {
 			return r.existing(row, res, u, mayBeOurs), true
 		}
@@ -89,11 +91,15 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 		lastErr = err
 		switch {
 		case err == nil:
-			r.order.observe(false)
+			if !observed {
+				r.order.observe(false)
+			}
 			res.HTTPStatus = 201
 			return r.created(row, res, u), true
 		case authentik.IsUniqueViolation(err):
-			r.order.observe(true)
+			if !observed {
+				r.order.observe(true)
+			}
 			found, ferr := r.lookupExisting(row.Username)
 			if ferr != nil {
 				return r.failed(res, fmt.Errorf("the username is taken, and looking it up failed: %w", ferr)), true

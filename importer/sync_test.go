@@ -284,3 +284,30 @@ func TestPasswordFailureIsFinishedByResume(t *testing.T) {
 		t.Errorf("final report %+v", rows)
 	}
 }
+
+func TestDuplicateEmailWarnings(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{Users: []authentiktest.SeedUser{
+		{User: authentik.User{Username: "old.account", Name: "Old", Email: "shared@example.com", IsActive: true}},
+	}})
+	in := h.write("e.csv", "username,name,email\nann,Ann,ann@example.com\nann2,Ann Again,ann@example.com\nnew,New,shared@example.com\n")
+	cfg := h.config(in)
+	cfg.DryRun = true
+	if _, err := importer.Run(context.Background(), cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	rows := readReport(t, cfg.ReportPath)
+	if w := strings.Join(rows[1].Warnings, " "); !strings.Contains(w, "line 2") {
+		t.Errorf("in-file duplicate: warnings %q, want one naming line 2", w)
+	}
+	if w := strings.Join(rows[2].Warnings, " "); !strings.Contains(w, "old.account") {
+		t.Errorf("duplicate in authentik: warnings %q, want one naming old.account", w)
+	}
+	if len(rows[0].Warnings) != 0 {
+		t.Errorf("first row warned: %q", rows[0].Warnings)
+	}
+	for _, r := range rows {
+		if r.Status != report.StatusPlanned {
+			t.Errorf("line %d: %s, want planned (a duplicate e-mail is allowed, F-U5)", r.Line, r.Status)
+		}
+	}
+}
