@@ -276,3 +276,15 @@ func TestCreateIgnoresUnknownKeys(t *testing.T) {
 		t.Error("a password was set by create")
 	}
 }
+
+// F-U9: stored attributes hold plain JSON values, as json.Unmarshal gives them.
+func TestCreateAttributesStored(t *testing.T) {
+	s, ts := newTestServer(t, Options{})
+	mustCreate(t, ts, `{"username":"x","name":"X","attributes":{"n":42,"nested":{"list":[1.5,"a",true,null]}}}`)
+	u, _ := s.UserByUsername("x")
+	nested, _ := u.Attributes["nested"].(map[string]any)
+	list, _ := nested["list"].([]any)
+	if u.Attributes["n"] != float64(42) || len(list) != 4 || list[0] != 1.5 || list[1] != "a" || list[2] != true || list[3] != nil {
+		t.Errorf("attributes %#v", u.Attributes)
+	}
+}

@@ -146,3 +146,13 @@ func wantResponse(t *testing.T, got response, status int, body string) {
 type userLike = authentik.User
 
 func compareStrings(a, b string) int { return strings.Compare(a, b) }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func newBenchServer(b *testing.B, s *Server) *httptest.Server {
+	b.Helper()
+	ts := httptest.NewServer(s)
+	ts.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	b.Cleanup(ts.Close)
+	return ts
+}

@@ -12,11 +12,14 @@ import (
 // Running is a Server listening on a loopback address.
 type Running struct {
 	*Server
-	addr string // host:port, fixed across restarts
+	addr    string       // host:port, fixed across restarts
+	handler http.Handler // the Server, possibly wrapped
 
 	mu     sync.Mutex
 	http   *http.Server
 	closed bool
+
+	whileDown func() // test hook: runs while the listener is closed
 }
 
 // Start serves a new Server on a free port of 127.0.0.1.
@@ -24,7 +27,10 @@ func Start(opts Options) (*Running, error) { return Listen("127.0.0.1:0", opts) 
 
 // Listen serves a new Server on addr, which must be a loopback address ("127.0.0.1:0"
 // picks a free port): the simulator never listens where other hosts could reach it.
-func Listen(addr string, opts Options) (*Running, error) {
+func Listen(addr string, opts Options) (*Running, error) { return ListenWrapped(addr, opts, nil) }
+
+// ListenWrapped is Listen with the Server's handler wrapped by wrap, e.g. in a request log.
+func ListenWrapped(addr string, opts Options, wrap func(http.Handler) http.Handler) (*Running, error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -36,7 +42,10 @@ func Listen(addr string, opts Options) (*Running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authentiktest: listen on %s: %w", addr, err)
 	}
-	r := &Running{Server: s, addr: ln.Addr().String()}
+	r := &Running{Server: s, addr: ln.Addr().String(), handler: s}
+	if wrap != nil {
+		r.handler = wrap(s)
+	}
 	r.serve(ln)
 	return r, nil
 }
@@ -57,7 +66,7 @@ func checkLoopback(addr string) error {
 }
 
 func (r *Running) serve(ln net.Listener) {
-	srv := &http.Server{Handler: r.Server, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: r.handler, ReadHeaderTimeout: 10 * time.Second}
 	r.http = srv
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on Close
 }
@@ -90,6 +99,9 @@ func (r *Running) Restart(downFor time.Duration) error {
 	}
 	if err := r.http.Close(); err != nil {
 		return fmt.Errorf("authentiktest: restart: %w", err)
+	}
+	if r.whileDown != nil {
+		r.whileDown()
 	}
 	time.Sleep(downFor)
 	var ln net.Listener

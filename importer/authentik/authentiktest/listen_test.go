@@ -34,12 +34,22 @@ func TestStartAndRestart(t *testing.T) {
 	if status, err := get(ctx, url); err != nil || status != 200 {
 		t.Fatalf("before restart: %d %v", status, err)
 	}
+	down, resume := make(chan struct{}), make(chan struct{})
+	r.whileDown = func() {
+		close(down)
+		<-resume
+	}
 	restarted := make(chan error, 1)
-	go func() { restarted <- r.Restart(50 * time.Millisecond) }()
-	waitFor(t, "the listener to close", func() bool {
-		_, err := get(ctx, url)
-		return err != nil
-	})
+	go func() { restarted <- r.Restart(time.Millisecond) }()
+	select {
+	case <-down:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Restart did not close the listener")
+	}
+	if _, err := get(ctx, url); err == nil {
+		t.Error("a request succeeded while the server was restarting")
+	}
+	close(resume)
 	select {
 	case err := <-restarted:
 		if err != nil {

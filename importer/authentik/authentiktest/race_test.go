@@ -9,22 +9,18 @@ import (
 	"time"
 )
 
-// waitFor polls cond every millisecond for up to 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // F-U13: a create of a username whose create is still in progress ends in a 500, and the
 // user is created once.
 func TestConcurrentCreateOfOneUsername(t *testing.T) {
-	s, ts := newTestServer(t, Options{Latency: 30 * time.Millisecond})
+	s, ts := newTestServer(t, Options{})
+	inWindow, release := make(chan struct{}), make(chan struct{})
+	s.beforeInsert = func(username string) {
+		if username == "dup" {
+			s.beforeInsert = nil // only the first create waits
+			close(inWindow)
+			<-release
+		}
+	}
 	first := make(chan response, 1)
 	go func() {
 		resp, err := send(ts, request{method: "POST", path: "core/users/", body: `{"username":"dup","name":"A"}`})
@@ -33,15 +29,16 @@ func TestConcurrentCreateOfOneUsername(t *testing.T) {
 		}
 		first <- resp
 	}()
-	waitFor(t, "the first create to be in progress", func() bool {
-		s.store.mu.Lock()
-		defer s.store.mu.Unlock()
-		return s.store.creating["dup"] == 1
-	})
+	select {
+	case <-inWindow:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first create never reached its write")
+	}
 	second := create(t, ts, `{"username":"dup","name":"B"}`)
 	if second.status != http.StatusInternalServerError || second.body != djangoServerError {
 		t.Errorf("second create: got %d %q, want 500 with Django's page", second.status, second.body)
 	}
+	close(release)
 	select {
 	case got := <-first:
 		if got.status != http.StatusCreated {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/akimport/akimport/importer/authentik"
 )
 
 // Server is an in-memory authentik users API. It is an http.Handler; serve it with
@@ -28,6 +26,8 @@ type Server struct {
 	downUntil atomic.Int64 // unix nanoseconds
 	inFlight  atomic.Int64 // requests holding a worker
 	peak      atomic.Int64 // the most requests that held a worker at once
+
+	beforeInsert func(username string) // test hook: runs at the end of a create's latency
 }
 
 // New returns a server with the seeded groups and users. It fails on an invalid seed or
@@ -124,7 +124,7 @@ func matchRoute(method, path string) route {
 	// DRF's router: detail pks match [^/.]+, every route ends with a slash.
 	switch {
 	case rest == "":
-		return route{label: RouteRoot, api: true, allowed: method == http.MethodGet}
+		return route{label: method + " /", api: true, allowed: method == http.MethodGet}
 	case rest == "core/users/":
 		r := route{label: method + " /core/users/", api: true}
 		r.allowed = method == http.MethodGet || method == http.MethodPost
@@ -165,18 +165,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, retryAfter := s.drawFault(rt.label)
-	if fault != "" {
+	if fault != "" && fault != FaultLostAnswer { // a lost answer is counted when dropped
 		s.stats.fault(fault)
-		if fault != FaultLostAnswer {
-			writeFault(rec, fault, retryAfter)
-			return
-		}
+		writeFault(rec, fault, retryAfter)
+		return
 	}
 	if !s.acquire(r.Context()) {
 		return // the client gave up while queued: nothing was done
 	}
 	defer s.release()
-	if rt.label == RouteRoot { // something a demo can poll; the real root lists the API
+	if rt.label == RouteRoot { // something a demo can poll, without a token
 		writeJSON(rec, http.StatusOK, map[string]string{"name": "authentiktest", "api": "v3"})
 		return
 	}
@@ -230,64 +228,3 @@ func (s *Server) release() {
 		<-s.slots
 	}
 }
-
-// statusRecorder notes the status of the answer for Stats.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (lost answers hijack it).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// Stats returns a copy of the counters.
-func (s *Server) Stats() Stats {
-	st := s.stats.snapshot()
-	st.Users = s.store.count()
-	st.PeakInFlight = s.peak.Load()
-	return st
-}
-
-// Users returns every user, ordered by username, as GET would answer them.
-func (s *Server) Users() []authentik.User {
-	users := s.store.snapshot()
-	for i := range users {
-		users[i] = s.render(users[i], true)
-	}
-	return users
-}
-
-// UserByUsername returns the user named username (case-sensitive).
-func (s *Server) UserByUsername(username string) (authentik.User, bool) {
-	rec, ok := s.store.byUsername(username)
-	if !ok {
-		return authentik.User{}, false
-	}
-	return s.render(rec.user, true), true
-}
-
-// CreateCount is how many times username was created; more than 1 means a duplicate.
-func (s *Server) CreateCount(username string) int { return s.store.createCount(username) }
-
-// PasswordOf returns the password set for username, and whether one was set.
-func (s *Server) PasswordOf(username string) (string, bool) {
-	rec, ok := s.store.byUsername(username)
-	return rec.password, ok && rec.hasPassword
-}
-
-// Groups returns the groups, ordered by name.
-func (s *Server) Groups() []authentik.Group { return s.groups.groupsCopy() }

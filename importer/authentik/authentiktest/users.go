@@ -15,6 +15,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer b
 	ctx := r.Context()
 	answer := func(write func()) {
 		if loseAnswer {
+			s.stats.fault(FaultLostAnswer)
 			dropConnection(w)
 			return
 		}
@@ -46,6 +47,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer b
 		return
 	}
 	sleep(ctx, s.latency()) // the write goes on even if the client has gone
+	if s.beforeInsert != nil {
+		s.beforeInsert(*in.Username)
+	}
 	if res == racing {
 		s.store.endCreate(*in.Username)
 		answer(func() { writeServerError(w) })

@@ -102,7 +102,7 @@ func validateUser(data map[string]any, partial bool, currentType string, groups 
 		case nil:
 			errs.add("attributes", msgNull)
 		case map[string]any:
-			in.Attributes = m
+			in.Attributes = plainJSON(m).(map[string]any)
 		default:
 			errs.add("attributes", msgAttributes)
 		}
@@ -292,4 +292,31 @@ func validatePassword(data map[string]any) (string, fieldErrors) {
 		errs["password"] = msgs
 	}
 	return s, errs
+}
+
+// plainJSON turns the json.Numbers of a decoded value into float64, as json.Unmarshal into
+// an any would, so stored attributes compare as callers expect.
+func plainJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x // out of float64's range: kept as written
+		}
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plainJSON(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plainJSON(e)
+		}
+		return out
+	default:
+		return v
+	}
 }
