@@ -104,6 +104,9 @@ type Config struct {
 	HTTPClient *http.Client // optional; tests inject one
 	// Backoff between retries; zero means authentik.DefaultBackoff.
 	Backoff authentik.Backoff
+	// Abort, when closed, cancels the requests still in flight after a stop (the CLI closes
+	// it on a second SIGINT/SIGTERM); the rows they belonged to are reported failed.
+	Abort <-chan struct{}
 	// DrainTimeout bounds how long in-flight requests may finish after a stop (signal,
 	// --max-errors, fatal error); zero means Timeout.
 	DrainTimeout time.Duration

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,15 +100,26 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	r.reqCtx = reqCtx
 	go func() {
 		<-r.stopCtx.Done()
+		if ctx.Err() != nil {
+			r.log.Warn("interrupted: no new rows are taken; the requests in flight may finish (a second signal cancels them)",
+				zap.Duration("at_most", cfg.DrainTimeout))
+		}
 		t := time.NewTimer(cfg.DrainTimeout)
 		defer t.Stop()
 		select {
 		case <-t.C:
 			hardCancel()
+		case <-cfg.Abort:
+			r.log.Warn("second signal: cancelling the requests in flight")
+			hardCancel()
 		case <-reqCtx.Done():
 		}
 	}()
 
+	if !cfg.DryRun && in.size > bigImportBytes {
+		// F-U14: with gravatar avatars each create may wait seconds on an outside lookup.
+		r.log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create")
+	}
 	if r.client != nil {
 		if err := r.preflight(); err != nil {
 			return report.Summary{}, err
@@ -212,6 +224,9 @@ func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results c
 			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
 		}
 		seen.Check(&row)
+		if row.Password != "" && !r.cfg.DryRun {
+			r.passwordOnce.Do(r.warnPasswords)
+		}
 		if r.resumed != nil && r.resumed.has(row.Line) {
 			continue // carried over from the earlier report
 		}
@@ -252,6 +267,18 @@ func (r *run) work(jobs <-chan mapping.Row, results chan<- report.Result) {
 			}
 		}
 	}
+}
+
+// bigImportBytes is the input size above which the avatar advice is logged (about 2 000 rows).
+const bigImportBytes = 256 << 10
+
+// warnPasswords says once per run that password cells are sent to authentik.
+func (r *run) warnPasswords() {
+	msg := "the file has passwords: each is sent to authentik's set_password API in the request body; it is never logged nor written to the report"
+	if !strings.HasPrefix(strings.ToLower(r.cfg.URL), "https://") {
+		msg += "; this URL is not https, so they travel unencrypted"
+	}
+	r.log.Warn(msg)
 }
 
 // displayName names the input in messages.

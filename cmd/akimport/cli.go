@@ -23,6 +23,7 @@ type environment struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal bool
+	abort      <-chan struct{} // closed by a second signal
 }
 
 // importOptions are the import command's flags as typed by the user.
@@ -214,6 +215,7 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
 	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, env.stderr, env.isTerminal
+	cfg.Abort = env.abort
 	cfg.Version, _ = versionInfo()
 	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr); err != nil {
 		return cfg, err

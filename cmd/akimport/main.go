@@ -12,20 +12,33 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		// The first signal drains and flushes; after it, a second signal ends the process
-		// at once (the report is flushed per row, and --resume reconciles what was in flight).
-		<-ctx.Done()
-		stop()
-	}()
+	ctx, abort := handleSignals()
 	env := environment{
 		getenv:     os.Getenv,
 		stdin:      os.Stdin,
 		stdout:     os.Stdout,
 		stderr:     os.Stderr,
 		isTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		abort:      abort,
 	}
 	os.Exit(execute(ctx, os.Args[1:], env))
+}
+
+// handleSignals returns the run's context, cancelled by the first SIGINT/SIGTERM (stop
+// taking rows, let those in flight finish), and a channel closed by the second (cancel the
+// requests in flight, then write the report and the summary). A third signal ends the
+// process at once.
+func handleSignals() (context.Context, <-chan struct{}) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	abort := make(chan struct{})
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		close(abort)
+		signal.Stop(sigs)
+	}()
+	return ctx, abort
 }
