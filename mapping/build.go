@@ -181,7 +181,7 @@ func (a *assembler) build() Row {
 
 	a.buildAttributes(req)
 
-	if v := a.fields[fieldLastLogin]; v.kind != kindAbsent && v.kind != kindNull {
+	if v := a.fields[fieldLastLogin]; v.kind != kindAbsent && v.kind != kindNull && v.kind != kindBad {
 		// null is not sent: a new user has no last login anyway.
 		if (v.kind == kindCell || v.kind == kindString) && validDateTime(v.text) {
 			box.lastLogin = v.text
@@ -214,6 +214,8 @@ func (a *assembler) build() Row {
 // values are refused.
 func (a *assembler) str(key string, v value) (string, bool) {
 	switch v.kind {
+	case kindBad:
+		return "", false
 	case kindCell, kindString:
 		return v.text, true
 	case kindNull:
@@ -230,6 +232,8 @@ func (a *assembler) str(key string, v value) (string, bool) {
 
 func (a *assembler) boolean(key string, v value) (bool, bool) {
 	switch v.kind {
+	case kindBad:
+		return false, false
 	case kindCell, kindString:
 		if b, ok := parseBool(v.text); ok {
 			return b, true
@@ -252,6 +256,8 @@ func (a *assembler) boolean(key string, v value) (bool, bool) {
 func (a *assembler) userType(v value) (string, bool) {
 	var s string
 	switch v.kind {
+	case kindBad:
+		return "", false
 	case kindNull:
 		a.fail("type", msgNull)
 		return "", false
@@ -285,6 +291,7 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 		}
 	}
 	switch v.kind {
+	case kindBad:
 	case kindNull:
 		a.fail("groups", msgNull)
 	case kindCell:
@@ -328,6 +335,8 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	case kindNull:
 		a.fail("attributes", msgNull)
 		ok = false
+	case kindBad:
+		ok = false
 	case kindCell, kindJSON:
 		if attrs, ok = decodeObject(v.text); !ok {
 			a.fail("attributes", msgAttributesInvalid)
@@ -340,7 +349,7 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	for _, av := range a.attrs {
 		var leaf any
 		switch av.value.kind {
-		case kindAbsent:
+		case kindAbsent, kindBad:
 			continue
 		case kindCell, kindString:
 			leaf = av.value.text

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	
+
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/gocarina/gocsv"
 )
@@ -296,6 +296,9 @@ func (c *csvRows) row(line int, cells []string) Row {
 			a.fail(rowKey, fmt.Sprintf("%s in column %s", problem, p.name))
 			if i == c.username {
 				a.username = printable(cell)
+			}
+			if p.use == useTarget {
+				a.set(p.target, value{kind: kindBad, source: p.name})
 			}
 			cells[i] = ""
 			continue

@@ -15,12 +15,12 @@ const (
 	FormatJSONL Format = "jsonl"
 )
 
-// FormatFromPath tells the format from the file's extension: .csv, or .jsonl/.ndjson/.jsonlines.
+// FormatFromPath tells the format from the file's extension: .csv, or .jsonl/.ndjson/.jsonlines/.json-lines.
 func FormatFromPath(path string) (Format, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		return FormatCSV, nil
-	case ".jsonl", ".ndjson", ".jsonlines":
+	case ".jsonl", ".ndjson", ".jsonlines", ".json-lines":
 		return FormatJSONL, nil
 	}
 	if path == "-" {

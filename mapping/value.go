@@ -16,6 +16,7 @@ const (
 	kindString                  // a JSON string
 	kindNull                    // JSON null
 	kindJSON                    // another JSON value (number, bool, array, object), kept raw
+	kindBad                     // unusable (invalid UTF-8, NUL): already reported as a row error
 )
 
 // value is one input value on its way to a field.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +52,9 @@ func Create(path string, format Format, stdout io.Writer) (Writer, error) {
 		return nil, err
 	}
 	if path == "-" {
+		if stdout == nil {
+			return nil, errors.New("report to stdout (-): no stdout given")
+		}
 		return newWriter(stdout, nil), nil
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

@@ -64,7 +64,8 @@ type ProgressConfig struct {
 
 // NewProgress returns the progress display that cfg asks for: a bar on cfg.Out (mode always,
 // or auto on a terminal), an Info log line every interval (auto without a terminal), or
-// nothing (never). Call Done when the run ends.
+// nothing (never, or when the chosen display has nowhere to go: no Out for the bar, no Logger
+// for the lines). Call Done when the run ends.
 func NewProgress(cfg ProgressConfig) (Progress, error) {
 	return newProgress(cfg, nil)
 }

@@ -195,14 +195,15 @@ func TestProgressBar(t *testing.T) {
 	// A shorter frame wipes the end of the longer one.
 	tp.Update(snapshotOf(map[Status]int{StatusCreated: 3}))
 	tp.tick(t)
-	second := "\r[=========>          ] 3/~6 rows  50%  2 rows/s  ETA 2s  created 3  invalid 0  failed 0"
-	second += strings.Repeat(" ", len(first)-1-(len(second)-1))
+	secondLine := "[=========>          ] 3/~6 rows  50%  2 rows/s  ETA 2s  created 3  invalid 0  failed 0"
+	second := "\r" + secondLine + strings.Repeat(" ", len(first)-1-len(secondLine))
 	if got := strings.TrimPrefix(out.String(), first); got != second {
 		t.Fatalf("second frame:\ngot  %q\nwant %q", got, second)
 	}
 
 	tp.Done()
-	clear := "\r" + strings.Repeat(" ", len(second)-1) + "\r"
+	// The padding is already blank: clearing the text of the last frame is enough.
+	clear := "\r" + strings.Repeat(" ", len(secondLine)) + "\r"
 	if got := strings.TrimPrefix(out.String(), first+second); got != clear {
 		t.Errorf("Done wrote %q, want the line cleared %q", got, clear)
 	}

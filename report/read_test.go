@@ -120,7 +120,8 @@ func TestReadFile(t *testing.T) {
 }
 
 // TestReadAfterCrash cuts a real report at every byte: the complete rows are read back, the
-// cut one is dropped, and nothing is an error.
+// cut one is dropped (or, cut inside its last cell, read with that cell short), and nothing
+// is an error.
 func TestReadAfterCrash(t *testing.T) {
 	for _, name := range []string{"report.golden.csv", "report.golden.jsonl"} {
 		t.Run(name, func(t *testing.T) {
@@ -134,10 +135,14 @@ func TestReadAfterCrash(t *testing.T) {
 				if err != nil {
 					t.Fatalf("cut at byte %d: %v", cut, err)
 				}
-				// Every row read must be one of the written rows, in order; the last one may
-				// be the torn row when the tear fell in its last (input) cell.
+				// Every row read is a written row, in order. The last may be the torn row
+				// when the tear fell in its last cell (CSV "action"), which then is cut short.
 				for i, r := range got {
-					if i < len(got)-1 && !reflect.DeepEqual(r, want[i]) {
+					w := want[i]
+					if i == len(got)-1 && strings.HasPrefix(w.Action, r.Action) {
+						w.Action = r.Action
+					}
+					if !reflect.DeepEqual(r, w) {
 						t.Fatalf("cut at byte %d: row %d = %+v, want %+v", cut, i, r, want[i])
 					}
 				}
