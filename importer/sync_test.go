@@ -311,3 +311,38 @@ func TestDuplicateEmailWarnings(t *testing.T) {
 		}
 	}
 }
+
+func TestLegacyMigrationWithMapping(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{})
+	cfg := h.config("../samples/legacy.csv")
+	cfg.MappingFile = "../samples/mapping.yaml"
+	if _, err := importer.Run(context.Background(), cfg); err != nil {
+		t.Fatalf("Run: %v\n%s", err, h.log)
+	}
+	rows := readReport(t, cfg.ReportPath)
+	if c := countStatus(rows); c[report.StatusCreated] != len(rows) || len(rows) != 12 {
+		t.Errorf("statuses %v, want 12 created", c)
+	}
+	for _, u := range h.sim.Users() {
+		if u.Username != strings.ToLower(strings.TrimSpace(u.Username)) || u.Name == "" {
+			t.Errorf("user not mapped: %+v", u)
+		}
+	}
+
+	// A typo in the mapping (a column the file lacks) is a usage error before any request.
+	typo, err := os.ReadFile("../samples/mapping.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := h.write("typo.yaml", strings.Replace(string(typo), "login:", "logn:", 1))
+	h2 := newHarness(t, authentiktest.Options{})
+	cfg = h2.config("../samples/legacy.csv")
+	cfg.MappingFile = bad
+	_, err = importer.Run(context.Background(), cfg)
+	if importer.ExitCode(err) != importer.ExitUsage || !strings.Contains(err.Error(), "logn") {
+		t.Fatalf("typo: err %v (exit %d), want exit 2 naming the column", err, importer.ExitCode(err))
+	}
+	if n := len(h2.sim.Stats().Requests); n != 0 {
+		t.Errorf("requests were made: %v", h2.sim.Stats().Requests)
+	}
+}
