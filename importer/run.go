@@ -142,7 +142,11 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 		r.resumed = resume.done
 	}
 
-	out, err := report.Create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
+	create := report.Create
+	if cfg.DryRun {
+		create = report.CreateBuffered // nothing is sent, so nothing to resume after a crash
+	}
+	out, err := create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
 	if err != nil {
 		return report.Summary{}, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,17 @@ type Writer interface {
 // Create opens the report at path for writing, truncating it, in the given format ("" means
 // FormatFromPath(path)). The path "-" writes to stdout, which Close does not close.
 func Create(path string, format Format, stdout io.Writer) (Writer, error) {
+	return create(path, format, stdout, false)
+}
+
+// CreateBuffered is Create for a report that need not survive a crash row by row (a dry
+// run: nothing was sent, so there is nothing to resume): rows are written in 64 KiB blocks
+// instead of one write call each, and Close writes the rest.
+func CreateBuffered(path string, format Format, stdout io.Writer) (Writer, error) {
+	return create(path, format, stdout, true)
+}
+
+func create(path string, format Format, stdout io.Writer, buffered bool) (Writer, error) {
 	if format == "" {
 		format = FormatFromPath(path)
 	}
@@ -55,11 +67,26 @@ func Create(path string, format Format, stdout io.Writer) (Writer, error) {
 		if stdout == nil {
 			return nil, errors.New("report to stdout (-): no stdout given")
 		}
+		if buffered {
+			bw := bufio.NewWriterSize(stdout, 64<<10)
+			return newWriter(bw, bw.Flush), nil
+		}
 		return newWriter(stdout, nil), nil
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create report: %w", err)
+	}
+	if buffered {
+		bw := bufio.NewWriterSize(f, 64<<10)
+		return newWriter(bw, func() error {
+			flushErr := bw.Flush()
+			closeErr := syncAndClose(f)
+			if flushErr != nil {
+				return fmt.Errorf("write report %s: %w", path, flushErr)
+			}
+			return closeErr
+		}), nil
 	}
 	return newWriter(f, func() error { return syncAndClose(f) }), nil
 }

@@ -219,3 +219,28 @@ func TestCreateErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateBufferedWritesEverythingOnClose(t *testing.T) {
+	for _, name := range []string{"r.csv", "r.jsonl"} {
+		path := filepath.Join(t.TempDir(), name)
+		w, err := CreateBuffered(path, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5000 {
+			if err := w.Write(Result{Line: i + 2, Username: "u", Status: StatusPlanned}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		if err := ReadFile(path, func(Result) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n != 5000 {
+			t.Errorf("%s: read back %d rows, want 5000", name, n)
+		}
+	}
+}
