@@ -76,4 +76,3 @@ func errorsOf(row *Row) authentik.FieldErrors {
 	}
 	return row.Errors
 }
-
