@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,11 +36,16 @@ func (r *run) connect() error {
 // preflight makes one read-only request before any row is read, so a wrong token, URL or
 // certificate ends the run at once (exit 3) instead of failing the first rows.
 func (r *run) preflight() error {
-	err := r.call("check the token", func(ctx context.Context) error {
+	err := r.call("check the token", nil, func(ctx context.Context) error {
 		_, _, e := r.client.FindUserByUsername(ctx, "akimport-preflight-check")
 		return e
 	})
 	if err != nil {
+		// An unreachable server already stopped the run with the clearer message.
+		var fatal *FatalError
+		if errors.As(context.Cause(r.stopCtx), &fatal) {
+			return fatal
+		}
 		return &FatalError{Err: fmt.Errorf("cannot use authentik at %s: %w", r.cfg.URL, err)}
 	}
 	r.log.Debug("authentik answered the preflight request", zap.String("url", r.cfg.URL))

@@ -35,7 +35,7 @@ func inScope(path, scope string) bool {
 func (r *run) planDeactivation(mp *mapping.Mapping) (*deactivationPlan, error) {
 	scope := r.cfg.ScopePath
 	active := map[string]authentik.User{}
-	err := r.call("list users in scope", func(ctx context.Context) error {
+	err := r.call("list users in scope", nil, func(ctx context.Context) error {
 		return r.client.ListUsers(ctx, url.Values{"path_startswith": {scope}, "is_active": {"true"}}, func(u authentik.User) error {
 			// authentik's own outpost accounts are never touched.
 			if u.IsActive && inScope(u.Path, scope) && u.Type != "internal_service_account" {
@@ -96,8 +96,7 @@ func (r *run) deactivate(plan *deactivationPlan, results chan<- report.Result) e
 			results <- res
 			continue
 		}
-		err := r.call("deactivate user", func(ctx context.Context) error {
-			res.Attempts++
+		err := r.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
 			_, e := r.client.PatchUser(ctx, u.PK, map[string]any{"is_active": false})
 			return e
 		})

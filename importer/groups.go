@@ -25,7 +25,7 @@ func (c *groupCache) resolve(name string) (string, error) {
 	}
 	var g *authentik.Group
 	var found bool
-	err := c.r.call("find group", func(ctx context.Context) error {
+	err := c.r.call("find group", nil, func(ctx context.Context) error {
 		var e error
 		g, found, e = c.r.client.FindGroupByName(ctx, name)
 		return e

@@ -40,6 +40,10 @@ func openInput(cfg *Config) (*input, error) {
 		if err != nil {
 			return nil, &UsageError{Err: err}
 		}
+		if size == 0 {
+			// Almost always a failed export; with --deactivate-missing it would mean "everyone left".
+			return nil, &UsageError{Err: fmt.Errorf("%s: the file is empty: nothing to import", cfg.Input)}
+		}
 		f, err := os.Open(cfg.Input)
 		if err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("cannot open the input: %w", err)}

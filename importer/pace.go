@@ -42,7 +42,8 @@ func (r *run) pace(try int, lastErr error) error {
 // call makes one logical request through pace, retrying transient failures up to --retries
 // times. It is for requests that are safe to repeat (lookups, PATCH, set_password); creates
 // have their own loop because a lost create must be reconciled before it is retried.
-func (r *run) call(what string, op func(ctx context.Context) error) error {
+// attempts, when not nil, counts the tries made.
+func (r *run) call(what string, attempts *int, op func(ctx context.Context) error) error {
 	var err error
 	for try := 0; ; try++ {
 		if perr := r.pace(try, err); perr != nil {
@@ -50,6 +51,9 @@ func (r *run) call(what string, op func(ctx context.Context) error) error {
 				return fmt.Errorf("%w (last error: %w)", perr, err)
 			}
 			return perr
+		}
+		if attempts != nil {
+			*attempts++
 		}
 		err = op(r.reqCtx)
 		r.noteAnswer(err)

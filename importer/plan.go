@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -14,14 +15,15 @@ import (
 // plan is the online dry run of one row: read-only requests that predict what the real run
 // will do with it (F-L1 lookups only; nothing is written).
 func (r *run) plan(row mapping.Row) (report.Result, bool) {
-	u, found, err := r.lookup(row.Username)
+	res := r.planned(row, "create")
+	u, found, err := r.lookup(row.Username, &res.Attempts)
 	if err != nil {
-		if r.stopCtx.Err() != nil && err == errStopped {
+		if errors.Is(err, errStopped) {
 			return report.Result{}, false
 		}
-		return r.failed(r.newResult(row), err), true
+		res.Action = ""
+		return r.failed(res, err), true
 	}
-	res := r.planned(row, "create")
 	if row.Request.Email != nil && *row.Request.Email != "" {
 		res.Warnings = append(res.Warnings, r.emailTakenWarnings(*row.Request.Email, row.Username)...)
 	}
@@ -50,7 +52,7 @@ func (r *run) plan(row mapping.Row) (report.Result, bool) {
 // address: allowed (F-U5) but confusing at login.
 func (r *run) emailTakenWarnings(email, username string) []string {
 	var others []string
-	err := r.call("find users by email", func(ctx context.Context) error {
+	err := r.call("find users by email", nil, func(ctx context.Context) error {
 		others = others[:0]
 		return r.client.ListUsers(ctx, url.Values{"email": {email}}, func(u authentik.User) error {
 			if u.Username != username && len(others) < 3 {

@@ -53,7 +53,7 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 	mayBeOurs := r.resumed != nil
 	observed := false // whether r.order has seen this row
 	if r.order.lookupFirst() {
-		u, found, err := r.lookup(row.Username)
+		u, found, err := r.lookup(row.Username, &res.Attempts)
 		if err != nil {
 			if errors.Is(err, errStopped) {
 				return res, false
@@ -63,18 +63,21 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 		r.order.observe(found)
 		observed = true
 		if found {
+			res.HTTPStatus = 200
 			return r.existing(row, res, u, mayBeOurs), true
 		}
+		res.Attempts = 0 // the row's attempts are its create's from here on
 	}
 	uncertain := false
 	var lastErr error
 	for try := 0; ; try++ {
 		if uncertain {
-			u, found, err := r.lookup(row.Username)
+			u, found, err := r.lookup(row.Username, nil)
 			if err != nil {
 				return r.failed(res, fmt.Errorf("an earlier attempt may have created the user, and looking it up failed (--resume will check again): %w", err)), true
 			}
 			if found {
+				res.HTTPStatus = 200
 				return r.existing(row, res, u, true), true
 			}
 			uncertain = false
@@ -107,6 +110,7 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 			if found == nil {
 				return r.rejected(res, err), true
 			}
+			res.HTTPStatus = 400
 			return r.existing(row, res, found, mayBeOurs), true
 		case r.noteFatal(err):
 			return r.failed(res, err), true
@@ -128,16 +132,17 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 }
 
 func (r *run) lookupExisting(username string) (*authentik.User, error) {
-	u, found, err := r.lookup(username)
+	u, found, err := r.lookup(username, nil)
 	if err != nil || !found {
 		return nil, err
 	}
 	return u, nil
 }
 
-// lookup finds a user by username (exact, case-sensitive: F-L1), with retries.
-func (r *run) lookup(username string) (u *authentik.User, found bool, err error) {
-	err = r.call("find user", func(ctx context.Context) error {
+// lookup finds a user by username (exact, case-sensitive: F-L1), with retries; attempts,
+// when not nil, counts the tries.
+func (r *run) lookup(username string, attempts *int) (u *authentik.User, found bool, err error) {
+	err = r.call("find user", attempts, func(ctx context.Context) error {
 		var e error
 		u, found, e = r.client.FindUserByUsername(ctx, username)
 		return e
@@ -152,7 +157,7 @@ func (r *run) created(row mapping.Row, res report.Result, u *authentik.User) rep
 	if row.Password == "" {
 		return res
 	}
-	err := r.call("set password", func(ctx context.Context) error {
+	err := r.call("set password", nil, func(ctx context.Context) error {
 		return r.client.SetPassword(ctx, u.PK, row.Password)
 	})
 	if err != nil {
@@ -165,7 +170,6 @@ func (r *run) created(row mapping.Row, res report.Result, u *authentik.User) rep
 // existing decides a row whose username is taken in authentik.
 func (r *run) existing(row mapping.Row, res report.Result, u *authentik.User, mayBeOurs bool) report.Result {
 	res.PK, res.UUID = u.PK, u.UUID
-	res.HTTPStatus = 400
 	patch := patchFor(row.Request, u)
 	if mayBeOurs && len(patch) == 0 {
 		r.log.Info("create confirmed by lookup: the user exists with the row's fields",
@@ -193,8 +197,8 @@ func (r *run) update(res report.Result, u *authentik.User, patch map[string]any)
 		res.HTTPStatus = 200
 		return res
 	}
-	err := r.call("update user", func(ctx context.Context) error {
-		res.Attempts++
+	res.Attempts = 0 // the row's attempts are its PATCH's from here on
+	err := r.call("update user", &res.Attempts, func(ctx context.Context) error {
 		_, e := r.client.PatchUser(ctx, u.PK, patch)
 		return e
 	})
