@@ -46,6 +46,11 @@ type Options struct {
 	Seed int64
 	// Faults are the failures injected before requests reach authentik.
 	Faults Faults
+	// OnRequest, when set, is called after each request with its method, path and query,
+	// the status answered (0 when the connection was dropped) and how long it took; aksim
+	// --verbose logs with it. It must be safe for concurrent use. Headers are not passed:
+	// they carry the token.
+	OnRequest func(method, uri string, status int, took time.Duration)
 }
 
 // Faults are per-request probabilities (0..1, at most 1 together) of a failure, drawn

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Server is an in-memory authentik users API. It is an http.Handler; serve it with
@@ -147,7 +148,13 @@ func validPK(s string) bool { return s != "" && !strings.ContainsAny(s, "/.") }
 // ServeHTTP serves one request: down → fault → wait for a worker → authenticate → route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
-	defer func() { s.stats.response(rec.status) }()
+	began := time.Now()
+	defer func() { // also when a lost answer aborts the handler
+		s.stats.response(rec.status)
+		if s.opts.OnRequest != nil {
+			s.opts.OnRequest(r.Method, r.URL.RequestURI(), rec.status, time.Since(began))
+		}
+	}()
 	if s.isDown() {
 		s.stats.fault(FaultDown)
 		dropConnection(rec)
