@@ -45,16 +45,18 @@ demo: build
 	echo; echo "== 3. the same file again with --on-existing skip: nothing is created twice"; \
 	$(BIN)/akimport import --on-existing skip --rate 50 --progress never --report - samples/users.csv | cut -d, -f1-7
 
-## bench: throughput, rate accuracy, memory and dry-run speed figures with their ratios
+## bench: throughput, rate accuracy, memory and dry-run speed figures with their ratios (BENCHFLAGS="--quick --out FILE")
 bench: build
-	$(GO) run ./cmd/akbench
+	$(GO) run ./cmd/akbench --bin $(BIN)/akimport $(BENCHFLAGS)
 
 ## fuzz: each fuzz target for $(FUZZTIME) (not part of make test)
 fuzz:
-	@set -e; for target in $$($(GO) test -list 'Fuzz.*' ./mapping ./report | grep ^Fuzz); do \
-	  pkg=./mapping; $(GO) test -list "^$$target$$" ./mapping | grep -q "^$$target$$" || pkg=./report; \
-	  echo "== $$target ($$pkg, $(FUZZTIME))"; \
-	  $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@set -e; for pkg in ./mapping ./report; do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+	  for target in $$(echo "$$list" | grep '^Fuzz' || true); do \
+	    echo "== $$target ($$pkg, $(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
 	done
 
 install:

@@ -75,6 +75,9 @@ func (r *run) noteAnswer(err error) {
 	if err == nil || (errors.As(err, &ae) && ae.StatusCode > 0) {
 		r.anySuccess.Store(true)
 	}
+	if err == nil || (!authentik.IsTransient(err) && !authentik.IsCanceled(err)) {
+		r.giveUpsInARow.Store(0) // authentik works: earlier give-ups were bad luck
+	}
 }
 
 // noteFatal stops the run if err means no further request can succeed (403, TLS, wrong URL).
@@ -87,13 +90,25 @@ func (r *run) noteFatal(err error) bool {
 }
 
 // noteGaveUp turns "never reached authentik at all" into a fatal error: a run against a
-// wrong or dead URL must stop, not fail every row one by one.
+// wrong or dead URL must stop, not fail every row one by one. So does a server that stops
+// answering mid-run: once giveUpLimit requests in a row gave up on transient failures,
+// with no good answer between them, the rest would fail the same way (each after all its
+// retries: hours for a big file), so the run stops and --resume finishes it later.
 func (r *run) noteGaveUp(err error) {
-	var ae *authentik.Error
-	if r.anySuccess.Load() || errors.Is(err, context.Canceled) || (errors.As(err, &ae) && ae.StatusCode > 0) {
+	if !authentik.IsTransient(err) || authentik.IsCanceled(err) {
 		return
 	}
-	if authentik.IsTransient(err) {
+	var ae *authentik.Error
+	if !r.anySuccess.Load() && !(errors.As(err, &ae) && ae.StatusCode > 0) {
 		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s could not be reached after %d attempts: %w", r.cfg.URL, r.cfg.Retries+1, err)})
+		return
+	}
+	if n := r.giveUpsInARow.Add(1); n == int64(r.giveUpLimit()) {
+		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s stopped answering: %d requests in a row failed after %d attempts each (rows not sent are left for --resume): %w",
+			r.cfg.URL, n, r.cfg.Retries+1, err)})
 	}
 }
+
+// giveUpLimit is how many requests in a row may give up before the run stops: more than
+// the workers can have in flight, so one bad moment shared by all of them is not enough.
+func (r *run) giveUpLimit() int { return max(2*r.cfg.Concurrency, 8) }

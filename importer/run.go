@@ -38,9 +38,12 @@ type run struct {
 	stop    context.CancelCauseFunc
 	reqCtx  context.Context
 
-	order        requestOrder
-	anySuccess   atomic.Bool // some request got an answer: authentik is reachable
-	passwordOnce sync.Once
+	order      requestOrder
+	anySuccess atomic.Bool // some request got an answer: authentik is reachable
+	// giveUpsInARow counts requests that gave up on transient failures since authentik
+	// last answered well (see noteGaveUp).
+	giveUpsInARow atomic.Int64
+	passwordOnce  sync.Once
 }
 
 // Run imports cfg.Input into authentik (or checks it, with DryRun) and writes the report.
@@ -71,6 +74,9 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	}
 	defer in.rc.Close()
 	r.in = in
+	if err := refuseInputAsOutput(cfg); err != nil {
+		return report.Summary{}, err
+	}
 
 	var mp *mapping.Mapping
 	if cfg.MappingFile != "" {
@@ -122,7 +128,7 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	}
 	if r.client != nil {
 		if err := r.preflight(); err != nil {
-			return report.Summary{}, err
+			return report.Summary{}, interruptedOr(ctx, err)
 		}
 		r.groups = newGroupCache(r)
 	}
@@ -130,7 +136,7 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	var deactivation *deactivationPlan
 	if cfg.DeactivateMissing {
 		if deactivation, err = r.planDeactivation(mp); err != nil {
-			return report.Summary{}, err
+			return report.Summary{}, interruptedOr(ctx, err)
 		}
 	}
 
@@ -283,6 +289,31 @@ func (r *run) warnPasswords() {
 		msg += "; this URL is not https, so they travel unencrypted"
 	}
 	r.log.Warn(msg)
+}
+
+// interruptedOr is ErrInterrupted when a signal stopped the run before its rows, else err:
+// a request not made because of Ctrl-C is no fatal error (exit 130, not 3).
+func interruptedOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// refuseInputAsOutput refuses an output file that is the input file: creating the report
+// truncates it, and the rows not read yet would be lost with the user's file.
+func refuseInputAsOutput(cfg *Config) error {
+	if cfg.Input == "-" {
+		return nil
+	}
+	for _, out := range []struct{ flag, path string }{
+		{"--report", cfg.ReportPath}, {"--summary-json", cfg.SummaryJSON}, {"--metrics-file", cfg.MetricsFile},
+	} {
+		if out.path != "" && out.path != "-" && samePath(cfg.Input, out.path) {
+			return &UsageError{Err: fmt.Errorf("%s %s is the input file: writing it would destroy the input; choose another path", out.flag, out.path)}
+		}
+	}
+	return nil
 }
 
 // displayName names the input in messages.
