@@ -135,7 +135,12 @@ func apiBase(raw string) (string, error) {
 		return "", errors.New("authentik: no URL given (e.g. https://auth.example.com)")
 	}
 	u, err := url.Parse(raw)
+	raw = redactUserinfo(raw) // from here on raw is only shown in messages
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL, password and all
+		}
 		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", raw, err)
 	}
 	switch {
@@ -155,6 +160,23 @@ func apiBase(raw string) (string, error) {
 	}
 	u.Path, u.RawPath = path+"/", ""
 	return u.String(), nil
+}
+
+// redactUserinfo hides "user:password@" in a URL that is about to be shown.
+func redactUserinfo(raw string) string {
+	scheme := strings.Index(raw, "://")
+	if scheme < 0 {
+		return raw
+	}
+	rest := raw[scheme+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return raw[:scheme+3] + "[redacted]@" + rest[at+1:]
+	}
+	return raw
 }
 
 // BaseURL is the API base the client sends to, e.g. "https://auth.example.com/api/v3/".

@@ -616,3 +616,21 @@ func TestConnectionReuse(t *testing.T) {
 		t.Errorf("connections opened for 50 sequential requests: got %d, want 1", got)
 	}
 }
+
+func TestURLCredentialsNeverShown(t *testing.T) {
+	for _, raw := range []string{
+		"https://admin:s3cret-pw@auth example.com",
+		"ftp://admin:s3cret-pw@auth.example.com",
+		"https://admin:s3cret-pw@auth.example.com",
+		"https://admin:s3cret-pw@auth.example.com/%zz",
+	} {
+		_, err := NewClient(ClientConfig{BaseURL: raw, Token: "t"})
+		if err == nil {
+			t.Errorf("%q: accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("%q: the password is in the error: %v", raw, err)
+		}
+	}
+}
