@@ -43,7 +43,10 @@ type run struct {
 	// giveUpsInARow counts requests that gave up on transient failures since authentik
 	// last answered well (see noteGaveUp).
 	giveUpsInARow atomic.Int64
-	passwordOnce  sync.Once
+	// rowsRead and readAll tell the progress display how far the reader is.
+	rowsRead     atomic.Int64
+	readAll      atomic.Bool
+	passwordOnce sync.Once
 }
 
 // Run imports cfg.Input into authentik (or checks it, with DryRun) and writes the report.
@@ -228,11 +231,13 @@ func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results c
 	for r.stopCtx.Err() == nil {
 		row, err := reader.Next()
 		if errors.Is(err, io.EOF) {
+			r.readAll.Store(true)
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
 		}
+		r.rowsRead.Add(1)
 		seen.Check(&row)
 		if row.Password != "" && !r.cfg.DryRun {
 			r.passwordOnce.Do(r.warnPasswords)

@@ -26,7 +26,9 @@ func newResultWriter(r *run, out report.Writer) (*resultWriter, error) {
 		IsTerminal: r.cfg.IsTerminal,
 		Interval:   r.cfg.ProgressInterval,
 		Logger:     r.log,
-		Position:   func() (int64, int64) { return r.in.counter.n.Load(), r.in.size },
+		Position: func() report.InputPosition {
+			return report.InputPosition{RowsRead: r.rowsRead.Load(), BytesRead: r.in.counter.n.Load(), Size: r.in.size, Finished: r.readAll.Load()}
+		},
 	})
 	if err != nil {
 		return nil, &UsageError{Err: err}

@@ -58,7 +58,7 @@ type ProgressConfig struct {
 	// total number of rows is estimated. A size of 0 (stdin, a pipe) means unknown: no
 	// percentage, no ETA. It is called from the progress goroutine, so it must be safe for
 	// that (an atomic counter). Nil means unknown.
-	Position func() (read, size int64)
+	Position func() InputPosition
 	Clock    Clock // nil means the wall clock
 }
 
@@ -82,7 +82,7 @@ func newProgress(cfg ProgressConfig, afterRefresh func()) (Progress, error) {
 		cfg.Clock = realClock{}
 	}
 	if cfg.Position == nil {
-		cfg.Position = func() (int64, int64) { return 0, 0 }
+		cfg.Position = func() InputPosition { return InputPosition{} }
 	}
 	bar := cfg.Mode == ProgressAlways || (cfg.Mode == ProgressAuto && cfg.IsTerminal)
 	switch {
@@ -172,8 +172,7 @@ func (p *progress) run(ticks <-chan time.Time, stopTicker func()) {
 func (p *progress) refresh() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	read, size := p.cfg.Position()
-	f := computeFigures(p.snap, p.cfg.Clock.Now().Sub(p.started), read, size)
+	f := computeFigures(p.snap, p.cfg.Clock.Now().Sub(p.started), p.cfg.Position())
 	if !p.bar {
 		p.cfg.Logger.Info("progress", logFields(f)...)
 		return

@@ -118,6 +118,8 @@ func TestRenderBar(t *testing.T) {
 		counts     map[Status]int
 		elapsed    time.Duration
 		read, size int64
+		rowsRead   int64
+		finished   bool
 		want       string
 	}{
 		{
@@ -146,6 +148,13 @@ func TestRenderBar(t *testing.T) {
 			want: "[                    ] 0/~? rows  1%  0 rows/s  created 0  invalid 0  failed 0",
 		},
 		{
+			name:     "the reader is ahead of the rows reported",
+			counts:   map[Status]int{StatusCreated: 1000},
+			elapsed:  10 * time.Second,
+			rowsRead: 1850, read: 800, size: 800, finished: true,
+			want: "[=========>          ] 1 000/~1 850 rows  54%  100 rows/s  ETA 9s  created 1 000  invalid 0  failed 0",
+		},
+		{
 			name:    "all read",
 			counts:  map[Status]int{StatusPlanned: 50, StatusRejected: 2, StatusFailed: 1},
 			elapsed: 10 * time.Second,
@@ -155,7 +164,7 @@ func TestRenderBar(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := computeFigures(snapshotOf(tt.counts), tt.elapsed, tt.read, tt.size)
+			f := computeFigures(snapshotOf(tt.counts), tt.elapsed, InputPosition{RowsRead: tt.rowsRead, BytesRead: tt.read, Size: tt.size, Finished: tt.finished})
 			if got := renderBar(f); got != tt.want {
 				t.Errorf("renderBar:\ngot  %q\nwant %q", got, tt.want)
 			}
@@ -169,7 +178,11 @@ func TestProgressBar(t *testing.T) {
 	var posMu sync.Mutex
 	tp := startProgress(t, ProgressConfig{
 		Out: &out, Mode: ProgressAuto, IsTerminal: true,
-		Position: func() (int64, int64) { posMu.Lock(); defer posMu.Unlock(); return read, size },
+		Position: func() InputPosition {
+			posMu.Lock()
+			defer posMu.Unlock()
+			return InputPosition{BytesRead: read, Size: size}
+		},
 	})
 	if tp.clock.interval != barInterval {
 		t.Errorf("bar refresh interval = %v, want %v", tp.clock.interval, barInterval)
@@ -217,7 +230,7 @@ func TestProgressLogLines(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	tp := startProgress(t, ProgressConfig{
 		Out: &syncBuffer{}, Mode: ProgressAuto, IsTerminal: false, Logger: zap.New(core),
-		Position: func() (int64, int64) { return 250, 1000 },
+		Position: func() InputPosition { return InputPosition{BytesRead: 250, Size: 1000} },
 	})
 	if tp.clock.interval != DefaultProgressInterval {
 		t.Errorf("log interval = %v, want %v", tp.clock.interval, DefaultProgressInterval)

@@ -20,22 +20,43 @@ type figures struct {
 	eta     time.Duration // estimated time left; -1 when no rows have arrived yet
 }
 
-// computeFigures estimates the total from the share of the input's bytes read so far: with
-// 42% of the bytes read and 4 213 rows reported, the input has about 10 000 rows.
-func computeFigures(s Snapshot, elapsed time.Duration, read, size int64) figures {
+// InputPosition is how far the reader is in the input, from which the total number of rows
+// is estimated.
+type InputPosition struct {
+	RowsRead  int64 // rows the reader has handed on (0: use the rows reported)
+	BytesRead int64
+	Size      int64 // the input's size; 0 when unknown (stdin, a pipe)
+	Finished  bool  // the reader reached the end: RowsRead is the total
+}
+
+// computeFigures estimates the total from the rows read and the share of the input's bytes
+// they came from: 4 213 rows read from 42% of the bytes make about 10 000 rows. The
+// percentage is of rows reported, which lag the reader by the rows in flight.
+func computeFigures(s Snapshot, elapsed time.Duration, pos InputPosition) figures {
 	f := figures{snap: s, elapsed: elapsed, eta: -1}
 	if elapsed > 0 {
 		f.rate = float64(s.Rows) / elapsed.Seconds()
 	}
-	if size <= 0 || read <= 0 {
+	rowsRead := max(pos.RowsRead, s.Rows)
+	switch {
+	case pos.Finished:
+		f.total = rowsRead
+	case pos.Size > 0 && pos.BytesRead > 0:
+		share := min(float64(pos.BytesRead)/float64(pos.Size), 1)
+		f.total = max(int64(math.Round(float64(rowsRead)/share)), rowsRead)
+		if f.total == 0 {
+			f.known, f.percent = true, share*100
+			return f
+		}
+	default:
 		return f
 	}
-	share := min(float64(read)/float64(size), 1)
 	f.known = true
-	f.percent = share * 100
-	f.total = max(int64(math.Round(float64(s.Rows)/share)), s.Rows)
+	if f.total > 0 {
+		f.percent = min(float64(s.Rows)/float64(f.total), 1) * 100
+	}
 	if f.rate > 0 {
-		left := float64(f.total-s.Rows) / f.rate
+		left := float64(max(f.total-s.Rows, 0)) / f.rate
 		f.eta = time.Duration(left * float64(time.Second))
 	}
 	return f

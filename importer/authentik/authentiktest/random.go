@@ -44,6 +44,9 @@ func (s *Server) latency() time.Duration {
 	return max(d, 0)
 }
 
+// sleepUntil waits until due or until ctx ends; it reports whether due was reached.
+func sleepUntil(ctx context.Context, due time.Time) bool { return sleep(ctx, time.Until(due)) }
+
 // sleep waits d or until ctx ends; it reports whether the whole time passed.
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {

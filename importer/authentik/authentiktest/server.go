@@ -181,6 +181,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client gave up while queued: nothing was done
 	}
 	defer s.release()
+	// The latency runs from here: the simulator's own work (parsing, validating) is part of
+	// it, not added to it, so a request takes the configured time once a worker has it.
+	due := time.Now().Add(s.latency())
 	if rt.label == RouteRoot { // something a demo can poll, without a token
 		writeJSON(rec, http.StatusOK, map[string]string{"name": "authentiktest", "api": "v3"})
 		return
@@ -190,10 +193,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.label == RouteCreateUser {
-		s.createUser(rec, r, fault == FaultLostAnswer) // sleeps inside, see createUser
+		s.createUser(rec, r, fault == FaultLostAnswer, due) // waits inside, see createUser
 		return
 	}
-	if !sleep(r.Context(), s.latency()) {
+	if !sleepUntil(r.Context(), due) {
 		return
 	}
 	if !rt.allowed {

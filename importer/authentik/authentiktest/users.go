@@ -3,6 +3,7 @@ package authentiktest
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/akimport/akimport/importer/authentik"
 )
@@ -11,7 +12,7 @@ import (
 // its latency writing the user; a second create of the same username that starts within
 // that window fails with 500 (F-U13). A create whose client went away still completes, as
 // Django does not notice; loseAnswer drops the connection instead of answering.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer bool) {
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer bool, due time.Time) {
 	ctx := r.Context()
 	answer := func(write func()) {
 		if loseAnswer {
@@ -41,12 +42,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer b
 		}
 	}
 	if len(errs) > 0 {
-		if sleep(ctx, s.latency()) {
+		if sleepUntil(ctx, due) {
 			answer(func() { writeJSON(w, http.StatusBadRequest, errs) })
 		}
 		return
 	}
-	sleep(ctx, s.latency()) // the write goes on even if the client has gone
+	sleepUntil(ctx, due) // the write goes on even if the client has gone
 	if s.beforeInsert != nil {
 		s.beforeInsert(*in.Username)
 	}
