@@ -44,9 +44,9 @@ func (r *run) preflight() error {
 		// An unreachable server already stopped the run with the clearer message.
 		var fatal *FatalError
 		if errors.As(context.Cause(r.stopCtx), &fatal) {
-			return fatal
+			err = fatal.Err
 		}
-		return &FatalError{Err: fmt.Errorf("cannot use authentik at %s: %w", r.cfg.URL, err)}
+		return &FatalError{Err: fmt.Errorf("checking the URL and token before reading any row: %w", err)}
 	}
 	r.log.Debug("authentik answered the preflight request", zap.String("url", r.cfg.URL))
 	return nil
