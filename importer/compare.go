@@ -15,19 +15,19 @@ import (
 // into the user's own, so keys the row does not name are kept.
 func patchFor(req *authentik.UserRequest, u *authentik.User) map[string]any {
 	p := map[string]any{}
-	if req.Name != nil && *req.Name != u.Name {
+	if differs(req.Name, u.Name) {
 		p["name"] = *req.Name
 	}
-	if req.Email != nil && *req.Email != u.Email {
+	if differs(req.Email, u.Email) {
 		p["email"] = *req.Email
 	}
 	if req.IsActive != nil && *req.IsActive != u.IsActive {
 		p["is_active"] = *req.IsActive
 	}
-	if req.Path != nil && *req.Path != u.Path {
+	if differs(req.Path, u.Path) {
 		p["path"] = *req.Path
 	}
-	if req.Type != nil && *req.Type != u.Type {
+	if differs(req.Type, u.Type) {
 		p["type"] = *req.Type
 	}
 	if req.LastLogin != nil && !sameInstant(*req.LastLogin, u.LastLogin) {
@@ -42,6 +42,12 @@ func patchFor(req *authentik.UserRequest, u *authentik.User) map[string]any {
 		}
 	}
 	return p
+}
+
+// differs reports whether a text field the row gives differs from authentik's value, which
+// authentik stores with surrounding white space trimmed (DRF's CharField).
+func differs(want *string, have string) bool {
+	return want != nil && strings.TrimSpace(*want) != have
 }
 
 // sameSet compares group UUIDs as sets, ignoring case and order.

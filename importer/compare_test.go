@@ -1,0 +1,45 @@
+package importer
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+func TestPatchFor(t *testing.T) {
+	str := func(s string) *string { return &s }
+	yes, no := true, false
+	have := authentik.User{
+		Username: "jdoe", Name: "Jane Doe", Email: "jane@example.com", IsActive: true, Path: "users", Type: "internal",
+		Groups:     []string{"8D4C2F0E-6A51-4B7E-9C3A-1F2E3D4C5B6A", "3b9e7a12-5c4d-4e8f-a1b2-c3d4e5f60718"},
+		Attributes: map[string]any{"employee_id": float64(7), "address": map[string]any{"city": "Berlin", "zip": "10115"}, "kept": "x"},
+		LastLogin:  str("2024-05-01T08:30:00Z"),
+	}
+	tests := []struct {
+		name string
+		req  authentik.UserRequest
+		want map[string]any
+	}{
+		{"nothing given", authentik.UserRequest{Username: "jdoe"}, map[string]any{}},
+		{"all equal", authentik.UserRequest{Username: "jdoe", Name: str("Jane Doe"), Email: str("jane@example.com"), IsActive: &yes,
+			Path: str("users"), Type: str("internal"), LastLogin: str("2024-05-01T10:30:00+02:00"),
+			Groups:     []string{"3b9e7a12-5c4d-4e8f-a1b2-c3d4e5f60718", "8d4c2f0e-6a51-4b7e-9c3a-1f2e3d4c5b6a"},
+			Attributes: map[string]any{"employee_id": 7, "address": map[string]any{"city": "Berlin"}}}, map[string]any{}},
+		{"white space authentik trims", authentik.UserRequest{Username: "jdoe", Name: str(" Jane Doe "), Email: str("jane@example.com ")}, map[string]any{}},
+		{"changed fields only", authentik.UserRequest{Username: "jdoe", Name: str("Jane Roe"), IsActive: &no, Email: str("jane@example.com")},
+			map[string]any{"name": "Jane Roe", "is_active": false}},
+		{"groups are a set that replaces", authentik.UserRequest{Username: "jdoe", Groups: []string{"8d4c2f0e-6a51-4b7e-9c3a-1f2e3d4c5b6a"}},
+			map[string]any{"groups": []string{"8d4c2f0e-6a51-4b7e-9c3a-1f2e3d4c5b6a"}}},
+		{"attributes merge and keep other keys", authentik.UserRequest{Username: "jdoe", Attributes: map[string]any{"address": map[string]any{"city": "Paris"}}},
+			map[string]any{"attributes": map[string]any{"employee_id": float64(7), "address": map[string]any{"city": "Paris", "zip": "10115"}, "kept": "x"}}},
+		{"last login moved", authentik.UserRequest{Username: "jdoe", LastLogin: str("2024-05-02T08:30:00Z")}, map[string]any{"last_login": "2024-05-02T08:30:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := patchFor(&tt.req, &have); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v\nwant %#v", got, tt.want)
+			}
+		})
+	}
+}
