@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/mapping"
@@ -83,32 +84,37 @@ func (r *run) planDeactivation(mp *mapping.Mapping) (*deactivationPlan, error) {
 	return plan, nil
 }
 
-// deactivate sets is_active=false on each candidate (or, in a dry run, reports the plan).
-// Rows are reported with line 0: they are not in the file.
+// deactivate sets is_active=false on each candidate (or, in a dry run, reports the plan),
+// --concurrency at a time. Rows are reported with line 0: they are not in the file.
 func (r *run) deactivate(plan *deactivationPlan, results chan<- report.Result) error {
+	g := new(errgroup.Group)
+	g.SetLimit(r.cfg.Concurrency)
 	for _, u := range plan.candidates {
 		if r.stopCtx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			res := report.Result{Username: u.Username, PK: u.PK, UUID: u.UUID}
+			if r.cfg.DryRun {
+				res.Status, res.Action = report.StatusPlanned, "deactivate"
+				results <- res
+				return nil
+			}
+			err := r.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
+				_, e := r.client.PatchUser(ctx, u.PK, map[string]any{"is_active": false})
+				return e
+			})
+			switch {
+			case errors.Is(err, errStopped):
+				// Never sent: left for the next run, which plans it again.
+			case err != nil:
+				results <- r.failed(res, err)
+			default:
+				res.Status, res.HTTPStatus = report.StatusDeactivated, 200
+				results <- res
+			}
 			return nil
-		}
-		res := report.Result{Username: u.Username, PK: u.PK, UUID: u.UUID}
-		if r.cfg.DryRun {
-			res.Status, res.Action = report.StatusPlanned, "deactivate"
-			results <- res
-			continue
-		}
-		err := r.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
-			_, e := r.client.PatchUser(ctx, u.PK, map[string]any{"is_active": false})
-			return e
 		})
-		switch {
-		case errors.Is(err, errStopped):
-			return nil
-		case err != nil:
-			results <- r.failed(res, err)
-		default:
-			res.Status, res.HTTPStatus = report.StatusDeactivated, 200
-			results <- res
-		}
 	}
-	return nil
+	return g.Wait()
 }
