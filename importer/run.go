@@ -125,6 +125,9 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 		}
 	}()
 
+	r.log.Info("starting", zap.String("input", displayName(cfg.Input)), zap.String("format", string(in.format)),
+		zap.String("url", cfg.URL), zap.Bool("dry_run", cfg.DryRun), zap.String("on_existing", string(cfg.OnExisting)),
+		zap.Int("concurrency", cfg.Concurrency), zap.Float64("rate", cfg.Rate), zap.String("report", cfg.ReportPath))
 	if !cfg.DryRun && in.size > bigImportBytes {
 		// F-U14: with gravatar avatars each create may wait seconds on an outside lookup.
 		r.log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create")
