@@ -141,8 +141,9 @@ func TestOfflineDryRunNeedsNoServer(t *testing.T) {
 }
 
 func TestWrongTokenStopsAtOnce(t *testing.T) {
-	for _, token := range []string{"wrong-token-9d8c7b", "read-only-token-5e4f"} {
-		t.Run(token, func(t *testing.T) {
+	// Cases are not named after the tokens: the name is in t.TempDir's path, which is logged.
+	for name, token := range map[string]string{"unknown token": "wrong-token-9d8c7b", "token without permission": "read-only-token-5e4f"} {
+		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, authentiktest.Options{ReadOnlyTokens: []string{"read-only-token-5e4f"}})
 			cfg := h.config(h.write("users.csv", usersCSV(200, "w")))
 			cfg.Token = token
