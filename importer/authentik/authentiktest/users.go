@@ -144,31 +144,33 @@ func parseUserPK(w http.ResponseWriter, pkText string) (int, bool) {
 	return pk, true
 }
 
-// getUser is GET /core/users/{pk}/.
-func (s *Server) getUser(w http.ResponseWriter, pkText string) {
+// userAt finds the user of a {pk} path segment, or answers 404.
+func (s *Server) userAt(w http.ResponseWriter, pkText string) (authentik.User, bool) {
 	pk, ok := parseUserPK(w, pkText)
 	if !ok {
-		return
+		return authentik.User{}, false
 	}
 	u, ok := s.store.get(pk)
 	if !ok {
 		writeDetail(w, http.StatusNotFound, msgNoUser)
-		return
 	}
-	writeJSON(w, http.StatusOK, s.render(u, true))
+	return u, ok
+}
+
+// getUser is GET /core/users/{pk}/.
+func (s *Server) getUser(w http.ResponseWriter, pkText string) {
+	if u, ok := s.userAt(w, pkText); ok {
+		writeJSON(w, http.StatusOK, s.render(u, true))
+	}
 }
 
 // patchUser is PATCH /core/users/{pk}/ (F-L2): the user is looked up before the body is read.
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, pkText string) {
-	pk, ok := parseUserPK(w, pkText)
+	current, ok := s.userAt(w, pkText)
 	if !ok {
 		return
 	}
-	current, ok := s.store.get(pk)
-	if !ok {
-		writeDetail(w, http.StatusNotFound, msgNoUser)
-		return
-	}
+	pk := current.PK
 	data, ok := readObject(w, r)
 	if !ok {
 		return
