@@ -346,3 +346,48 @@ func TestLegacyMigrationWithMapping(t *testing.T) {
 		t.Errorf("requests were made: %v", h2.sim.Stats().Requests)
 	}
 }
+
+// The online dry run predicts each --on-existing mode: what it says a row would do is what
+// the real run then does.
+func TestDryRunPredictsEachOnExistingMode(t *testing.T) {
+	for _, mode := range []importer.OnExisting{importer.OnExistingFail, importer.OnExistingSkip, importer.OnExistingUpdate} {
+		t.Run(string(mode), func(t *testing.T) {
+			h := newHarness(t, authentiktest.Options{Users: []authentiktest.SeedUser{
+				{User: authentik.User{Username: "same", Name: "Same", IsActive: true, Path: "users"}},
+				{User: authentik.User{Username: "other", Name: "Old Name", IsActive: true, Path: "users"}},
+			}})
+			in := h.write("m.csv", "username,name\nsame,Same\nother,New Name\nfresh,Fresh\n")
+			cfg := h.config(in)
+			cfg.OnExisting, cfg.DryRun = mode, true
+			_, dryErr := importer.Run(context.Background(), cfg)
+			plan := readReport(t, cfg.ReportPath)
+			if h.sim.Stats().Writes != 0 {
+				t.Fatalf("the dry run wrote")
+			}
+			cfg.DryRun = false
+			_, realErr := importer.Run(context.Background(), cfg)
+			done := readReport(t, cfg.ReportPath)
+			if importer.ExitCode(dryErr) != importer.ExitCode(realErr) {
+				t.Errorf("exit codes: dry run %d, real run %d", importer.ExitCode(dryErr), importer.ExitCode(realErr))
+			}
+			want := map[report.Status]string{report.StatusCreated: "create", report.StatusUpdated: "update", report.StatusUnchanged: "unchanged"}
+			for i := range done {
+				p, d := plan[i], done[i]
+				predicted := strings.SplitN(p.Action, ":", 2)[0]
+				switch d.Status {
+				case report.StatusExists:
+					if (p.Status != report.StatusExists || !p.Failed()) && predicted != "skip (exists)" {
+						t.Errorf("line %d: plan %s/%q, the run said exists", d.Line, p.Status, p.Action)
+					}
+					if p.Failed() != d.Failed() {
+						t.Errorf("line %d: plan failed=%v, run failed=%v", d.Line, p.Failed(), d.Failed())
+					}
+				default:
+					if want[d.Status] != predicted {
+						t.Errorf("line %d: plan %q, the run did %s", d.Line, p.Action, d.Status)
+					}
+				}
+			}
+		})
+	}
+}
