@@ -59,6 +59,7 @@ func (r *run) planDeactivation(mp *mapping.Mapping) (*deactivationPlan, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	defer reader.Close() // ends its read-ahead goroutine
 	for {
 		row, err := reader.Next()
 		if errors.Is(err, io.EOF) {

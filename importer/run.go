@@ -91,6 +91,7 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	if err != nil {
 		return report.Summary{}, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
 	}
+	defer reader.Close() // ends its read-ahead goroutine
 
 	if cfg.URL != "" {
 		if err := r.connect(); err != nil {

@@ -57,6 +57,9 @@ func benchmarkReadCSV(b *testing.B, checkDuplicates bool) {
 			}
 			n++
 		}
+		if err := r.Close(); err != nil {
+			b.Fatal(err)
+		}
 		if n != benchRows {
 			b.Fatalf("read %d rows, want %d", n, benchRows)
 		}

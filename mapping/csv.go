@@ -12,11 +12,11 @@ import (
 	"github.com/gocarina/gocsv"
 )
 
-// The CSV input is read by encoding/csv and decoded by gocsv in batches, on the caller's
-// goroutine: csvRows reads up to batchRecords records (noting each one's starting line and
-// whether it is malformed), hands them to gocsv as a gocsv.Decoder, and gocsv decodes each
-// into a csvRecord by header name. Batches keep gocsv's per-call setup off the per-row cost
-// and need no goroutine or channel, so an abandoned Reader leaks nothing.
+// The CSV input is read by encoding/csv and decoded by gocsv in batches, on the Reader's
+// read-ahead goroutine (asyncRows): csvRows reads up to batchRecords records (noting each
+// one's starting line and whether it is malformed), hands them to gocsv as a gocsv.Decoder,
+// and gocsv decodes each into a csvRecord by header name. Batches keep gocsv's per-call setup off the per-row cost
+// and keep csvRows itself free of goroutines and channels.
 const (
 	// widthColumn is a pseudo-column in front of every record that carries the header's width,
 	// so csvRecord can size its cells once. Its name starts with a NUL byte, which no accepted
@@ -53,6 +53,7 @@ type csvRows struct {
 	index       map[string]int // header name → position, for templates
 	username    int            // position of the column that gives username, or -1
 	attrColumns int            // how many columns give attributes.<key>
+	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
 
 	r           *csv.Reader
 	width       int
@@ -285,7 +286,7 @@ func (c *csvRows) malformed(line int, problem string, cells []string) Row {
 
 // row maps and validates one record.
 func (c *csvRows) row(line int, cells []string) Row {
-	a := assembler{line: line, attrHint: c.attrColumns}
+	a := assembler{line: line, attrHint: c.attrColumns, attrs: c.attrBuf[:0]}
 	for i := range c.plan {
 		p := &c.plan[i]
 		cell := cells[i]
@@ -315,5 +316,7 @@ func (c *csvRows) row(line int, cells []string) Row {
 		a.applyTemplates(c.m, func(col string) string { return cells[c.index[col]] })
 	}
 	a.applyDefaults(c.m)
-	return a.build()
+	row := a.build()
+	c.attrBuf = a.attrs[:0] // build copies the values out, so the buffer serves the next row
+	return row
 }

@@ -44,6 +44,28 @@ func (t *lineTable) find(key uint64) (int, bool) {
 	}
 }
 
+// findOrAdd returns the line of key if present, and otherwise remembers key on line: one
+// probe where find then add would take two.
+func (t *lineTable) findOrAdd(key uint64, line int) (int, bool) {
+	if float64(t.n+1) > maxLoad*float64(len(t.keys)) {
+		t.grow()
+	}
+	for i := t.home(key); ; {
+		switch t.keys[i] {
+		case 0:
+			t.keys[i] = key
+			t.lines[i] = uint32(min(max(line, 0), 1<<32-1))
+			t.n++
+			return 0, false
+		case key:
+			return int(t.lines[i]), true
+		}
+		if i++; i == len(t.keys) {
+			i = 0
+		}
+	}
+}
+
 // add remembers key on line unless it is there already (the first line is kept).
 func (t *lineTable) add(key uint64, line int) {
 	if float64(t.n+1) > maxLoad*float64(len(t.keys)) {

@@ -36,7 +36,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Reader{src: src, columns: src.columns()}, nil
+		return &Reader{src: newAsyncRows(src), columns: src.columns()}, nil
 	case FormatJSONL:
 		return &Reader{src: newJSONLRows(r, opts.Mapping)}, nil
 	}
@@ -51,6 +51,7 @@ func (r *Reader) Next() (Row, error) { return r.src.next() }
 // template targets added), for logs; nil for JSON Lines.
 func (r *Reader) Columns() []string { return r.columns }
 
-// Close stops reading: Next returns io.EOF from then on. It holds no goroutine or file, so
-// an abandoned Reader needs no Close; the io.Reader is the caller's to close.
+// Close stops reading: Next returns io.EOF from then on. A CSV Reader reads ahead on a
+// goroutine, which Close ends (after the read in progress, if the io.Reader blocks), so
+// every Reader must be closed; the io.Reader is the caller's to close.
 func (r *Reader) Close() error { return r.src.close() }

@@ -31,19 +31,23 @@ func NewSeen() *Seen {
 // e-mail address (compared case-insensitively) was. Only valid rows are remembered: an
 // invalid row is never created, so a later row with its username is not a duplicate.
 func (s *Seen) Check(row *Row) {
-	if row.Username != "" {
-		if line, dup := s.usernames.find(s.hash(row.Username)); dup {
-			row.Errors = errorsOf(row)
-			row.Errors.Add("username", fmt.Sprintf("Duplicate username: same as line %d.", line))
-			row.Request = nil
-			row.GroupNames = nil
-			row.Password = ""
+	if row.Valid() && row.Request != nil && row.Username == row.Request.Username {
+		// The common case: one probe both looks the username up and remembers it.
+		if line, dup := s.usernames.findOrAdd(s.hash(row.Username), row.Line); dup {
+			markDuplicate(row, line)
+			return
 		}
+	} else {
+		if row.Username != "" {
+			if line, dup := s.usernames.find(s.hash(row.Username)); dup {
+				markDuplicate(row, line)
+			}
+		}
+		if !row.Valid() || row.Request == nil {
+			return
+		}
+		s.usernames.add(s.hash(row.Request.Username), row.Line)
 	}
-	if !row.Valid() || row.Request == nil {
-		return
-	}
-	s.usernames.add(s.hash(row.Request.Username), row.Line)
 	if row.Request.Email == nil {
 		return
 	}
@@ -52,11 +56,18 @@ func (s *Seen) Check(row *Row) {
 		return
 	}
 	h := s.hash(strings.ToLower(email))
-	if line, dup := s.emails.find(h); dup {
+	if line, dup := s.emails.findOrAdd(h, row.Line); dup {
 		row.Warnings = append(row.Warnings, fmt.Sprintf("duplicate email address: also on line %d", line))
-		return
 	}
-	s.emails.add(h, row.Line)
+}
+
+// markDuplicate makes row invalid: its username was on line, an earlier valid row.
+func markDuplicate(row *Row, line int) {
+	row.Errors = errorsOf(row)
+	row.Errors.Add("username", fmt.Sprintf("Duplicate username: same as line %d.", line))
+	row.Request = nil
+	row.GroupNames = nil
+	row.Password = ""
 }
 
 // Len is the number of usernames remembered.
