@@ -231,6 +231,7 @@ func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) e
 // produce reads every row; it closes jobs (its output) when done or stopped.
 func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results chan<- report.Result) error {
 	seen := mapping.NewSeen()
+	defer seen.Close()
 	offlinePlan := r.cfg.DryRun && r.client == nil
 	for r.stopCtx.Err() == nil {
 		row, err := reader.Next()
@@ -242,7 +243,9 @@ func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results c
 			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
 		}
 		r.rowsRead.Add(1)
-		seen.Check(&row)
+		if err := seen.Check(&row); err != nil {
+			return err
+		}
 		if row.Password != "" && !r.cfg.DryRun {
 			r.passwordOnce.Do(r.warnPasswords)
 		}

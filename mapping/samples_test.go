@@ -20,8 +20,11 @@ func TestSampleLegacyMapping(t *testing.T) {
 		t.Fatalf("got %d rows, want 12", len(rows))
 	}
 	seen := NewSeen()
+	defer seen.Close()
 	for _, row := range rows {
-		seen.Check(&row)
+		if err := seen.Check(&row); err != nil {
+			t.Fatal(err)
+		}
 		checkErrors(t, row, nil)
 		if len(row.Warnings) > 0 {
 			t.Errorf("line %d: warnings %v", row.Line, row.Warnings)

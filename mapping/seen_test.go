@@ -16,9 +16,12 @@ func TestSeen(t *testing.T) {
 		"Bob,Bob,,\n" + // 7: usernames are case-sensitive
 		"bob,Bob,,maybe\n" // 8: invalid and a duplicate
 	seen := NewSeen()
+	defer seen.Close()
 	var got []string
 	for _, row := range readAll(t, FormatCSV, in, nil) {
-		seen.Check(&row)
+		if err := seen.Check(&row); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, fmt.Sprintf("%d %s|%s", row.Line, row.Errors, strings.Join(row.Warnings, ",")))
 		if !row.Valid() && (row.Request != nil || row.Password != "") {
 			t.Errorf("line %d: invalid row keeps its request", row.Line)
@@ -43,11 +46,14 @@ func TestSeen(t *testing.T) {
 
 func TestSeenManyUsernames(t *testing.T) {
 	seen := NewSeen()
+	defer seen.Close()
 	const n = 50_000
 	for i := range n {
 		name := fmt.Sprintf("user%d", i)
 		row := Row{Line: i + 2, Username: name, Request: newRequest(name, name+"@example.com")}
-		seen.Check(&row)
+		if err := seen.Check(&row); err != nil {
+			t.Fatal(err)
+		}
 		if !row.Valid() || len(row.Warnings) > 0 {
 			t.Fatalf("line %d: %v %v", row.Line, row.Errors, row.Warnings)
 		}
@@ -55,7 +61,9 @@ func TestSeenManyUsernames(t *testing.T) {
 	for _, i := range []int{0, 1, n / 2, n - 1} {
 		name := fmt.Sprintf("user%d", i)
 		row := Row{Line: n + 10, Username: name, Request: newRequest(name, "x@example.com")}
-		seen.Check(&row)
+		if err := seen.Check(&row); err != nil {
+			t.Fatal(err)
+		}
 		want := fmt.Sprintf("username: Duplicate username: same as line %d.", i+2)
 		if row.Errors.String() != want {
 			t.Errorf("%s: got %q, want %q", name, row.Errors, want)
