@@ -2,16 +2,12 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/akimport/akimport/importer/authentik"
@@ -103,28 +99,7 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	}
 
 	// Everything below may talk to authentik: set up the stop and drain contexts.
-	r.stopCtx, r.stop = context.WithCancelCause(ctx)
-	defer r.stop(nil)
-	reqCtx, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer hardCancel()
-	r.reqCtx = reqCtx
-	go func() {
-		<-r.stopCtx.Done()
-		if ctx.Err() != nil {
-			r.log.Warn("interrupted: no new rows are taken; the requests in flight may finish (a second signal cancels them)",
-				zap.Duration("at_most", cfg.DrainTimeout))
-		}
-		t := time.NewTimer(cfg.DrainTimeout)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			hardCancel()
-		case <-cfg.Abort:
-			r.log.Warn("second signal: cancelling the requests in flight")
-			hardCancel()
-		case <-reqCtx.Done():
-		}
-	}()
+	defer r.setUpStop(ctx)()
 
 	r.log.Info("starting", zap.String("input", displayName(cfg.Input)), zap.String("format", string(in.format)),
 		zap.String("url", cfg.URL), zap.Bool("dry_run", cfg.DryRun), zap.String("on_existing", string(cfg.OnExisting)),
@@ -188,109 +163,6 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	return writer.finish(err), err
 }
 
-// outcome decides what the run's error is, most serious first.
-func (r *run) outcome(ctx context.Context, runErr, writeErr error, failures int) error {
-	var fatal *FatalError
-	cause := context.Cause(r.stopCtx)
-	switch {
-	case writeErr != nil:
-		return fmt.Errorf("the report could not be written, the run stopped: %w", writeErr)
-	case errors.As(cause, &fatal):
-		return fatal
-	case runErr != nil:
-		return runErr
-	case ctx.Err() != nil:
-		return ErrInterrupted
-	case errors.Is(cause, ErrMaxErrors):
-		return ErrMaxErrors
-	case failures > 0:
-		return ErrRowsFailed
-	}
-	return nil
-}
-
-// importRows runs the pipeline: one producer reads, maps and validates rows and sends the
-// valid ones to cfg.Concurrency workers; invalid rows and dry-run plans go straight to the
-// results. It returns when every row taken has been reported, or the run was stopped.
-func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) error {
-	jobs := make(chan mapping.Row, r.cfg.Concurrency)
-	g := new(errgroup.Group)
-	g.Go(func() error {
-		defer close(jobs)
-		return r.produce(reader, jobs, results)
-	})
-	for range r.cfg.Concurrency {
-		g.Go(func() error {
-			r.work(jobs, results)
-			return nil
-		})
-	}
-	return g.Wait()
-}
-
-// produce reads every row; it closes jobs (its output) when done or stopped.
-func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results chan<- report.Result) error {
-	seen := mapping.NewSeen()
-	defer seen.Close()
-	offlinePlan := r.cfg.DryRun && r.client == nil
-	for r.stopCtx.Err() == nil {
-		row, err := reader.Next()
-		if errors.Is(err, io.EOF) {
-			r.readAll.Store(true)
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
-		}
-		r.rowsRead.Add(1)
-		if err := seen.Check(&row); err != nil {
-			return err
-		}
-		if row.Password != "" && !r.cfg.DryRun {
-			r.passwordOnce.Do(r.warnPasswords)
-		}
-		if r.resumed != nil && r.resumed.has(row.Line) {
-			continue // carried over from the earlier report
-		}
-		if row.Valid() && len(row.GroupNames) > 0 {
-			r.resolveGroups(&row)
-		}
-		// Results are sent without watching the context: the writer drains the channel
-		// until it is closed, so a send never blocks for good, and no finished row is lost.
-		switch {
-		case !row.Valid():
-			results <- r.invalid(row)
-		case offlinePlan:
-			results <- r.planned(row, "create")
-		default:
-			select {
-			case jobs <- row:
-			case <-r.stopCtx.Done():
-				return nil
-			}
-		}
-	}
-	return nil
-}
-
-// work takes rows until jobs is closed or the run is stopped. A row taken after the stop is
-// left alone: it was never sent, so it stays out of the report and --resume picks it up.
-func (r *run) work(jobs <-chan mapping.Row, results chan<- report.Result) {
-	for {
-		select {
-		case <-r.stopCtx.Done():
-			return
-		case row, ok := <-jobs:
-			if !ok || r.stopCtx.Err() != nil {
-				return
-			}
-			if res, sent := r.process(row); sent {
-				results <- res
-			}
-		}
-	}
-}
-
 // bigImportBytes is the input size above which the avatar advice is logged (about 2 000 rows).
 const bigImportBytes = 256 << 10
 
@@ -301,15 +173,6 @@ func (r *run) warnPasswords() {
 		msg += "; this URL is not https, so they travel unencrypted"
 	}
 	r.log.Warn(msg)
-}
-
-// interruptedOr is ErrInterrupted when a signal stopped the run before its rows, else err:
-// a request not made because of Ctrl-C is no fatal error (exit 130, not 3).
-func interruptedOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ErrInterrupted
-	}
-	return err
 }
 
 // refuseInputAsOutput refuses an output file that is the input file: creating the report
