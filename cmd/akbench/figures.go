@@ -40,6 +40,11 @@ type figure struct {
 	verdict verdict
 }
 
+// rowsPerSecond is an informational throughput figure with its ratio to the ideal.
+func rowsPerSecond(name string, v, ideal float64) figure {
+	return figure{name: name, value: fmt.Sprintf("%.0f rows/s", v), ratio: fmt.Sprintf("%.3f", v/ideal)}
+}
+
 // results are a whole run: the machine, the figures, and notes on how they were measured.
 type results struct {
 	header  []string // machine, sizes, elapsed

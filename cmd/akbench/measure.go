@@ -45,16 +45,8 @@ func (b *bench) throughput(ctx context.Context) error {
 	_, last := span(finishes)
 	server := float64(len(arrivals)) / last.Sub(first).Seconds()
 	process := float64(n) / run.wall.Seconds()
-	b.res.add(figure{
-		name:  "  same run, seen by the simulator",
-		value: fmt.Sprintf("%.0f rows/s", server),
-		ratio: fmt.Sprintf("%.3f", server/ideal),
-	})
-	b.res.add(figure{
-		name:  "  same run, whole akimport process",
-		value: fmt.Sprintf("%.0f rows/s", process),
-		ratio: fmt.Sprintf("%.3f", process/ideal),
-	})
+	b.res.add(rowsPerSecond("  same run, seen by the simulator", server, ideal))
+	b.res.add(rowsPerSecond("  same run, whole akimport process", process, ideal))
 	serverTime, clientTime := log.turnaround()
 	b.res.add(figure{
 		name:  "  mean time per create: simulator / client",
@@ -65,11 +57,7 @@ func (b *bench) throughput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.res.add(figure{
-		name:  "  bare net/http client, same simulator and settings",
-		value: fmt.Sprintf("%.0f rows/s", bare),
-		ratio: fmt.Sprintf("%.3f", bare/ideal),
-	})
+	b.res.add(rowsPerSecond("  bare net/http client, same simulator and settings", bare, ideal))
 	b.res.add(figure{
 		name:  "  akimport / bare net/http client",
 		value: fmt.Sprintf("%.3f", got/bare),
