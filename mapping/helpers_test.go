@@ -58,8 +58,6 @@ func mustMapping(t *testing.T, yaml string) *Mapping {
 	return m
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // checkErrors compares a row's errors with want (nil: the row must be valid).
 func checkErrors(t *testing.T, row Row, want authentik.FieldErrors) {
 	t.Helper()
