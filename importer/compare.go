@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/mapping"
 )
 
 // patchFor returns the fields of req that differ from the user authentik has, with the
@@ -69,25 +69,12 @@ func sameSet(a, b []string) bool {
 	return seen == len(set)
 }
 
-// isoLayouts are the date-time forms authentik accepts (F-U7).
-var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02T15:04Z07:00",
-	"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05.999999Z07:00"}
-
-func parseISO(s string) (time.Time, bool) {
-	for _, l := range isoLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 func sameInstant(want string, have *string) bool {
 	if have == nil {
 		return false
 	}
-	a, okA := parseISO(want)
-	b, okB := parseISO(*have)
+	a, okA := mapping.ParseDateTime(want)
+	b, okB := mapping.ParseDateTime(*have)
 	if okA && okB {
 		return a.Equal(b)
 	}

@@ -33,6 +33,7 @@ func TestPatchFor(t *testing.T) {
 			map[string]any{"groups": []string{"8d4c2f0e-6a51-4b7e-9c3a-1f2e3d4c5b6a"}}},
 		{"attributes merge and keep other keys", authentik.UserRequest{Username: "jdoe", Attributes: map[string]any{"address": map[string]any{"city": "Paris"}}},
 			map[string]any{"attributes": map[string]any{"employee_id": float64(7), "address": map[string]any{"city": "Paris", "zip": "10115"}, "kept": "x"}}},
+		{"last login in another form, same instant", authentik.UserRequest{Username: "jdoe", LastLogin: str("2024-05-01 10:30+0200")}, map[string]any{}},
 		{"last login moved", authentik.UserRequest{Username: "jdoe", LastLogin: str("2024-05-02T08:30:00Z")}, map[string]any{"last_login": "2024-05-02T08:30:00Z"}},
 	}
 	for _, tt := range tests {

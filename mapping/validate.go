@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -249,11 +250,19 @@ func isASCII(s string) bool {
 	return true
 }
 
-// validDateTime accepts what Django's parse_datetime accepts through its regular expression
-// (YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]], one-digit month, day, hour and minute
-// allowed) and a bare date, which Python's fromisoformat takes; the values must make a real
-// date and time.
+// validDateTime reports whether authentik takes s as a date-time (see ParseDateTime).
 func validDateTime(s string) bool {
+	_, ok := ParseDateTime(s)
+	return ok
+}
+
+// ParseDateTime reads a last_login value the way authentik does: what Django's parse_datetime
+// accepts through its regular expression (YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]],
+// one-digit month, day, hour and minute allowed) and a bare date, which Python's
+// fromisoformat takes; the values must make a real date and time. A time without a zone is
+// taken as UTC (authentik's TIME_ZONE), a bare date as its midnight. The importer compares
+// instants with it, so a row's value and authentik's answer are read by one parser.
+func ParseDateTime(s string) (time.Time, bool) {
 	p := dateScanner{s: s}
 	year, ok1 := p.digits(4, 4)
 	ok2 := p.byte('-')
@@ -261,52 +270,77 @@ func validDateTime(s string) bool {
 	ok4 := p.byte('-')
 	day, ok5 := p.digits(1, 2)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5) || !validDate(year, month, day) {
-		return false
+		return time.Time{}, false
 	}
 	if p.done() {
-		return len(s) == 10 // fromisoformat wants YYYY-MM-DD exactly
+		// fromisoformat wants YYYY-MM-DD exactly
+		return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC), len(s) == 10
 	}
 	if !p.byte('T') && !p.byte(' ') {
-		return false
+		return time.Time{}, false
 	}
 	hour, ok1 := p.digits(1, 2)
 	ok2 = p.byte(':')
 	minute, ok3 := p.digits(1, 2)
 	if !(ok1 && ok2 && ok3) || hour > 23 || minute > 59 {
-		return false
+		return time.Time{}, false
 	}
+	second, nanos := 0, 0
 	if p.byte(':') {
-		second, ok := p.digits(1, 2)
-		if !ok || second > 59 {
-			return false
+		var ok bool
+		if second, ok = p.digits(1, 2); !ok || second > 59 {
+			return time.Time{}, false
 		}
 		if p.byte('.') || p.byte(',') {
+			start := p.i
 			if _, ok := p.digits(1, 12); !ok {
-				return false
+				return time.Time{}, false
 			}
+			nanos = fractionNanos(s[start:p.i])
 		}
 	}
 	p.spaces()
-	if p.byte('Z') {
-		return p.done()
-	}
-	if p.byte('+') || p.byte('-') {
+	zone := time.UTC
+	switch {
+	case p.byte('Z'):
+	case p.byte('+'), p.byte('-'):
+		sign := 1
+		if s[p.i-1] == '-' {
+			sign = -1
+		}
 		hh, ok := p.digits(2, 2)
 		if !ok {
-			return false
+			return time.Time{}, false
 		}
 		mm := 0
 		if !p.done() {
 			p.byte(':')
 			if mm, ok = p.digits(2, 2); !ok {
-				return false
+				return time.Time{}, false
 			}
 		}
 		if hh*60+mm >= 24*60 {
-			return false // Python's timezone wants less than a day
+			return time.Time{}, false // Python's timezone wants less than a day
+		}
+		zone = time.FixedZone("", sign*(hh*3600+mm*60))
+	}
+	if !p.done() {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, second, nanos, zone), true
+}
+
+// fractionNanos reads the digits of a fraction of a second as nanoseconds (digits past the
+// ninth are dropped).
+func fractionNanos(digits string) int {
+	n := 0
+	for i := range 9 {
+		n *= 10
+		if i < len(digits) {
+			n += int(digits[i] - '0')
 		}
 	}
-	return p.done()
+	return n
 }
 
 func validDate(year, month, day int) bool {

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"testing"
+	"time"
 
 	"github.com/akimport/akimport/importer/authentik"
 )
@@ -218,4 +219,34 @@ func repeat(s string, n int) string {
 		b = append(b, s...)
 	}
 	return string(b)
+}
+
+func TestParseDateTimeInstant(t *testing.T) {
+	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-05-01T08:30:00Z", utc(2024, 5, 1, 8, 30, 0, 0)},
+		{"2024-05-01T10:30:00+02:00", utc(2024, 5, 1, 8, 30, 0, 0)},
+		{"2024-05-01 10:30+0200", utc(2024, 5, 1, 8, 30, 0, 0)},
+		{"2024-05-01T03:30:00-05", utc(2024, 5, 1, 8, 30, 0, 0)},
+		{"2024-05-01T08:30:00.123456Z", utc(2024, 5, 1, 8, 30, 0, 123456000)},
+		{"2024-05-01T08:30:00.5", utc(2024, 5, 1, 8, 30, 0, 500000000)},
+		{"2024-5-1T8:30", utc(2024, 5, 1, 8, 30, 0, 0)},
+		{"2024-05-01", utc(2024, 5, 1, 0, 0, 0, 0)},
+	}
+	for _, tt := range tests {
+		got, ok := ParseDateTime(tt.in)
+		if !ok || !got.Equal(tt.want) {
+			t.Errorf("ParseDateTime(%q) = %v, %v; want %v", tt.in, got, ok, tt.want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "2024-02-30", "2024-05-01T24:00", "2024-5-1", "2024-05-01T08:30+24:00"} {
+		if _, ok := ParseDateTime(bad); ok {
+			t.Errorf("ParseDateTime(%q) accepted", bad)
+		}
+	}
 }
