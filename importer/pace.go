@@ -20,12 +20,7 @@ var errStopped = errors.New("the run was stopped before this request could be ma
 // against --rate too. It returns errStopped if the run stops meanwhile.
 func (r *run) pace(try int, lastErr error) error {
 	if try > 0 {
-		var retryAfter time.Duration
-		var ae *authentik.Error
-		if errors.As(lastErr, &ae) {
-			retryAfter = ae.RetryAfter
-		}
-		t := time.NewTimer(r.backoff.Delay(try, retryAfter))
+		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:
 		case <-r.stopCtx.Done():
@@ -71,8 +66,7 @@ func (r *run) call(what string, attempts *int, op func(ctx context.Context) erro
 // noteAnswer remembers that authentik answered at all, which tells an unreachable server
 // (fatal) from one that fails some requests.
 func (r *run) noteAnswer(err error) {
-	var ae *authentik.Error
-	if err == nil || (errors.As(err, &ae) && ae.StatusCode > 0) {
+	if err == nil || authentik.StatusOf(err) > 0 {
 		r.anySuccess.Store(true)
 	}
 	if err == nil || (!authentik.IsTransient(err) && !authentik.IsCanceled(err)) {
@@ -98,8 +92,7 @@ func (r *run) noteGaveUp(err error) {
 	if !authentik.IsTransient(err) || authentik.IsCanceled(err) {
 		return
 	}
-	var ae *authentik.Error
-	if !r.anySuccess.Load() && !(errors.As(err, &ae) && ae.StatusCode > 0) {
+	if !r.anySuccess.Load() && authentik.StatusOf(err) == 0 {
 		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s could not be reached after %d attempts: %w", r.cfg.URL, r.cfg.Retries+1, err)})
 		return
 	}

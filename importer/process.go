@@ -230,9 +230,8 @@ func (r *run) rejected(res report.Result, err error) report.Result {
 
 func (r *run) failed(res report.Result, err error) report.Result {
 	res.Status = report.StatusFailed
-	var ae *authentik.Error
-	if errors.As(err, &ae) && ae.StatusCode > 0 {
-		res.HTTPStatus = ae.StatusCode
+	if status := authentik.StatusOf(err); status > 0 {
+		res.HTTPStatus = status
 	}
 	res.Error = err.Error()
 	return res

@@ -197,6 +197,15 @@ func MayHaveActed(err error) bool {
 	return e.mayHaveActed
 }
 
+// StatusOf is the HTTP status authentik (or a proxy) answered with, 0 when no answer came.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	return 0
+}
+
 // RetryAfterOf is the wait the server asked for with Retry-After, 0 when none.
 func RetryAfterOf(err error) time.Duration {
 	var e *Error
