@@ -42,7 +42,7 @@ func (r *run) plan(row mapping.Row) (report.Result, bool) {
 		}
 	default:
 		res.Status = report.StatusExists
-		res.Error = "username: This field must be unique. (it already exists in authentik; --on-existing skip or update handles that)"
+		res.Error = errExistsFail
 		res.Action = "fail (exists)"
 	}
 	return res, true

@@ -167,6 +167,11 @@ func (r *run) created(row mapping.Row, res report.Result, u *authentik.User) rep
 	return res
 }
 
+// errExistsFail is the error cell of an `exists` row under --on-existing fail, in the real
+// run and in its dry-run prediction alike; a non-empty error is also what tells --resume
+// that the row failed (report.Result.Failed).
+const errExistsFail = "username: This field must be unique. (it already exists in authentik; --on-existing skip or update handles that)"
+
 // existing decides a row whose username is taken in authentik.
 func (r *run) existing(row mapping.Row, res report.Result, u *authentik.User, mayBeOurs bool) report.Result {
 	res.PK, res.UUID = u.PK, u.UUID
@@ -184,7 +189,7 @@ func (r *run) existing(row mapping.Row, res report.Result, u *authentik.User, ma
 		return r.update(res, u, patch)
 	default:
 		res.Status = report.StatusExists
-		res.Error = "username: This field must be unique. (it already exists in authentik; --on-existing skip or update handles that)"
+		res.Error = errExistsFail
 	}
 	return res
 }
