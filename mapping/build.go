@@ -24,6 +24,8 @@ type assembler struct {
 	// attrHint is how many attributes.<key> values a row may have, to size attrs once.
 	attrHint int
 	errs     authentik.FieldErrors
+	// warnings are remarks for the report (values changed by normalising).
+	warnings []string
 	// username is shown in the report when the username value itself was unusable.
 	username string
 }
@@ -119,12 +121,12 @@ func (a *assembler) build() Row {
 	if v := a.fields[fieldUsername]; v.kind == kindAbsent {
 		a.fail("username", msgRequired)
 	} else if s, ok := a.str("username", v); ok {
+		s = a.normalizeText("username", s) // DRF strips before it validates
 		row.Username = printable(s)
 		req.Username = s
-		trimmed := strings.TrimSpace(s) // DRF trims before it validates
-		if trimmed == "" {
+		if s == "" {
 			a.fail("username", msgBlank)
-		} else if len(trimmed) > maxUsernameLength && utf8.RuneCountInString(trimmed) > maxUsernameLength {
+		} else if len(s) > maxUsernameLength && utf8.RuneCountInString(s) > maxUsernameLength {
 			a.fail("username", msgUsernameTooLong)
 		}
 	}
@@ -132,17 +134,18 @@ func (a *assembler) build() Row {
 	if v := a.fields[fieldName]; v.kind == kindAbsent {
 		a.fail("name", msgRequired)
 	} else if s, ok := a.str("name", v); ok {
-		box.name = s
+		box.name = a.normalizeText("name", s)
 		req.Name = &box.name
 	}
 
 	if v := a.fields[fieldEmail]; v.kind != kindAbsent {
 		if s, ok := a.str("email", v); ok {
-			if trimmed := strings.TrimSpace(s); trimmed != "" {
-				if len(trimmed) > maxEmailLength && utf8.RuneCountInString(trimmed) > maxEmailLength {
+			s = a.normalizeText("email", s)
+			if s != "" {
+				if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
 					a.fail("email", msgEmailTooLong)
 				}
-				if !validEmail(trimmed) {
+				if !validEmail(s) {
 					a.fail("email", msgEmailInvalid)
 				}
 			}
@@ -160,7 +163,8 @@ func (a *assembler) build() Row {
 
 	if v := a.fields[fieldPath]; v.kind != kindAbsent {
 		if s, ok := a.str("path", v); ok {
-			if msg := pathError(strings.TrimSpace(s)); msg != "" {
+			s = a.normalizeText("path", s)
+			if msg := pathError(s); msg != "" {
 				a.fail("path", msg)
 			}
 			box.path = s
@@ -198,8 +202,9 @@ func (a *assembler) build() Row {
 	}
 
 	if row.Username == "" {
-		row.Username = a.username
+		row.Username = Strip(a.username)
 	}
+	row.Warnings = a.warnings
 	if len(a.errs) > 0 {
 		row.Errors = a.errs
 		row.GroupNames = nil

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -82,8 +83,12 @@ func TestCSVMapsFields(t *testing.T) {
 	row := readOne(t, FormatCSV, in, nil)
 	checkErrors(t, row, nil)
 	req := row.Request
-	if req.Username != " bob " || row.Username != " bob " {
-		t.Errorf("username = %q / %q, want it untrimmed", req.Username, row.Username)
+	// F-U3a: authentik stores " bob " as "bob"; the row's identity is what it stores.
+	if req.Username != "bob" || row.Username != "bob" {
+		t.Errorf("username = %q / %q, want it stripped", req.Username, row.Username)
+	}
+	if len(row.Warnings) != 1 || !strings.Contains(row.Warnings[0], "username: white space") {
+		t.Errorf("warnings = %q, want one about the username's white space", row.Warnings)
 	}
 	if *req.Name != "Bob B" || *req.Email != "bob@example.com" || *req.IsActive || *req.Path != "users/x" || *req.Type != "external" || *req.LastLogin != "2024-01-02 03:04" {
 		t.Errorf("request = %+v", req)

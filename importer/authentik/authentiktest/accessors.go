@@ -33,6 +33,11 @@ func (s *Server) UserByUsername(username string) (authentik.User, bool) {
 // CreateCount is how many times username was created; more than 1 means a duplicate.
 func (s *Server) CreateCount(username string) int { return s.store.createCount(username) }
 
+// PostCount is how many create requests for username (as authentik stores it, stripped)
+// reached authentik, whatever their answer; faults injected before authentik acts are not
+// counted. An importer that never creates twice makes at most one per user.
+func (s *Server) PostCount(username string) int { return s.store.postCount(username) }
+
 // PasswordOf returns the password set for username, and whether one was set.
 func (s *Server) PasswordOf(username string) (string, bool) {
 	rec, ok := s.store.byUsername(username)

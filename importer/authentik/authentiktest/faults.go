@@ -15,7 +15,8 @@ func (f Faults) validate() error {
 		name string
 		p    float64
 	}{{"ServiceUnavailable", f.ServiceUnavailable}, {"GatewayTimeout", f.GatewayTimeout},
-		{"TooManyRequests", f.TooManyRequests}, {"ServerError", f.ServerError}, {"LostAnswer", f.LostAnswer}} {
+		{"TooManyRequests", f.TooManyRequests}, {"ServerError", f.ServerError}, {"LostAnswer", f.LostAnswer},
+		{"ActThenUnavailable", f.ActThenUnavailable}} {
 		if p.p < 0 || p.p > 1 || math.IsNaN(p.p) {
 			return fmt.Errorf("fault probability %s is %v; it must be between 0 and 1", p.name, p.p)
 		}
@@ -71,7 +72,7 @@ func (s *Server) drawFault(route string) (FaultKind, time.Duration) {
 	if !fc.routes[route] {
 		return "", 0
 	}
-	total := fc.ServiceUnavailable + fc.GatewayTimeout + fc.TooManyRequests + fc.ServerError + fc.LostAnswer
+	total := fc.ServiceUnavailable + fc.GatewayTimeout + fc.TooManyRequests + fc.ServerError + fc.LostAnswer + fc.ActThenUnavailable
 	if total == 0 {
 		return "", 0
 	}
@@ -80,9 +81,10 @@ func (s *Server) drawFault(route string) (FaultKind, time.Duration) {
 		kind FaultKind
 		p    float64
 	}{{FaultServiceUnavailable, fc.ServiceUnavailable}, {FaultGatewayTimeout, fc.GatewayTimeout},
-		{FaultTooManyRequests, fc.TooManyRequests}, {FaultServerError, fc.ServerError}, {FaultLostAnswer, fc.LostAnswer}} {
+		{FaultTooManyRequests, fc.TooManyRequests}, {FaultServerError, fc.ServerError}, {FaultLostAnswer, fc.LostAnswer},
+		{FaultActThenUnavailable, fc.ActThenUnavailable}} {
 		if u < k.p {
-			if k.kind == FaultLostAnswer && route != RouteCreateUser {
+			if k.kind.actsFirst() && route != RouteCreateUser {
 				return "", 0
 			}
 			return k.kind, fc.RetryAfter
@@ -92,10 +94,13 @@ func (s *Server) drawFault(route string) (FaultKind, time.Duration) {
 	return "", 0
 }
 
+// actsFirst reports whether the fault is injected after authentik acted (on the answer).
+func (k FaultKind) actsFirst() bool { return k == FaultLostAnswer || k == FaultActThenUnavailable }
+
 // writeFault answers a fault that stops the request before authentik sees it.
 func writeFault(w http.ResponseWriter, kind FaultKind, retryAfter time.Duration) {
 	switch kind {
-	case FaultServiceUnavailable:
+	case FaultServiceUnavailable, FaultActThenUnavailable:
 		writeText(w, http.StatusServiceUnavailable, "text/html", proxyPage("503 Service Temporarily Unavailable"))
 	case FaultGatewayTimeout:
 		writeText(w, http.StatusGatewayTimeout, "text/html", proxyPage("504 Gateway Time-out"))

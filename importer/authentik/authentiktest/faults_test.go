@@ -61,6 +61,25 @@ func TestFaultLostAnswer(t *testing.T) {
 	}
 }
 
+// A proxy that forwarded the create and lost authentik's answer: the user exists, the client
+// sees a proxy's 503 (issue 9: every 503 not from authentik may have acted).
+func TestFaultActThenUnavailable(t *testing.T) {
+	s, ts := newTestServer(t, Options{Faults: Faults{ActThenUnavailable: 1}})
+	got := create(t, ts, `{"username":"acted","name":"A"}`)
+	if got.status != http.StatusServiceUnavailable || !strings.Contains(got.body, "503 Service Temporarily Unavailable") {
+		t.Errorf("got %d %q, want a proxy's 503", got.status, got.body)
+	}
+	if n := s.CreateCount("acted"); n != 1 {
+		t.Errorf("CreateCount = %d, want 1: the create happened before the 503", n)
+	}
+	if n := s.PostCount("acted"); n != 1 {
+		t.Errorf("PostCount = %d, want 1", n)
+	}
+	if got := s.Stats().Faults[FaultActThenUnavailable]; got != 1 {
+		t.Errorf("act-then-503 faults counted %d, want 1", got)
+	}
+}
+
 // Faults apply to the routes they name; a lost answer only to creates.
 func TestFaultRoutes(t *testing.T) {
 	_, ts := newTestServer(t, Options{Users: SeedUsers("a"), Faults: Faults{ServiceUnavailable: 1, Routes: []string{RouteListUsers}}})

@@ -42,6 +42,10 @@ func TestListUsers(t *testing.T) {
 		{"username case-sensitive", "username=bob", "", authentik.Pagination{Current: 1, TotalPages: 1}},
 		{"username not a prefix", "username=al", "", authentik.Pagination{Current: 1, TotalPages: 1}},
 		{"last value wins", "username=nobody&username=dave", "dave", authentik.Pagination{Count: 1, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 1}},
+		// F-L1: filter values are stripped like F-U3a.
+		{"username stripped", "username=alice%20", "alice", authentik.Pagination{Count: 1, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 1}},
+		{"username stripped, leading", "username=%09alice", "alice", authentik.Pagination{Count: 1, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 1}},
+		{"blank filter ignored", "username=%20", "Bob,alice,carol,dave,erin", authentik.Pagination{Count: 5, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 5}},
 		{"empty filter ignored", "username=", "Bob,alice,carol,dave,erin", authentik.Pagination{Count: 5, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 5}},
 		{"email", "email=shared@example.com", "alice,carol", authentik.Pagination{Count: 2, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 2}},
 		{"name", "name=Erin+Example", "erin", authentik.Pagination{Count: 1, Current: 1, TotalPages: 1, StartIndex: 1, EndIndex: 1}},

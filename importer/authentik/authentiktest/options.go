@@ -67,6 +67,9 @@ type Faults struct {
 	// LostAnswer performs the request, then closes the connection without answering, as
 	// when a proxy or the network drops the response. It applies to user creates only.
 	LostAnswer float64
+	// ActThenUnavailable performs the request, then answers 503 with a proxy's page, as a
+	// proxy that forwarded the request and lost authentik's answer. User creates only.
+	ActThenUnavailable float64
 	// RetryAfter is the Retry-After of 429 answers, rounded up to whole seconds; default 1s.
 	RetryAfter time.Duration
 	// Routes are the route labels (Route* constants) faults apply to; default only
@@ -84,6 +87,7 @@ const (
 	FaultTooManyRequests    FaultKind = "429"
 	FaultServerError        FaultKind = "500"
 	FaultLostAnswer         FaultKind = "lost_answer"
+	FaultActThenUnavailable FaultKind = "act_then_503"
 	// FaultDown counts connections dropped while the server is down (Server.Down).
 	FaultDown FaultKind = "down"
 )

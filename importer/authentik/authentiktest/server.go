@@ -172,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, retryAfter := s.drawFault(rt.label)
-	if fault != "" && fault != FaultLostAnswer { // a lost answer is counted when dropped
+	if fault != "" && !fault.actsFirst() { // a fault after acting is counted when answered
 		s.stats.fault(fault)
 		writeFault(rec, fault, retryAfter)
 		return
@@ -193,7 +193,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.label == RouteCreateUser {
-		s.createUser(rec, r, fault == FaultLostAnswer, due) // waits inside, see createUser
+		s.createUser(rec, r, fault, due, retryAfter) // waits inside, see createUser
 		return
 	}
 	if !sleepUntil(r.Context(), due) {

@@ -30,6 +30,7 @@ type store struct {
 	sorted   []*userRecord          // by username, as lists are ordered (F-L1)
 	creating map[string]int         // usernames whose create is in progress (F-U13)
 	created  map[string]int         // successful creates by username
+	posts    map[string]int         // create requests that reached the serializer, by username
 	nextPK   int
 }
 
@@ -40,6 +41,7 @@ func newStore(installID string) *store {
 		byName:    map[string]*userRecord{},
 		creating:  map[string]int{},
 		created:   map[string]int{},
+		posts:     map[string]int{},
 		nextPK:    1,
 	}
 }
@@ -259,6 +261,19 @@ func (st *store) byUsername(username string) (userRecord, bool) {
 		return userRecord{}, false
 	}
 	return *rec, true
+}
+
+// notePost counts a create request for username that reached authentik's serializer.
+func (st *store) notePost(username string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.posts[username]++
+}
+
+func (st *store) postCount(username string) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.posts[username]
 }
 
 func (st *store) createCount(username string) int {

@@ -11,16 +11,21 @@ import (
 // createUser is POST /core/users/ (F-U1…F-U13). Like authentik, it validates, then spends
 // its latency writing the user; a second create of the same username that starts within
 // that window fails with 500 (F-U13). A create whose client went away still completes, as
-// Django does not notice; loseAnswer drops the connection instead of answering.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer bool, due time.Time) {
+// Django does not notice; a fault that acts first (lost answer, act then 503) replaces the
+// answer once the work is done.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, fault FaultKind, due time.Time, retryAfter time.Duration) {
 	ctx := r.Context()
 	answer := func(write func()) {
-		if loseAnswer {
-			s.stats.fault(FaultLostAnswer)
+		switch fault {
+		case FaultLostAnswer:
+			s.stats.fault(fault)
 			dropConnection(w)
-			return
+		case FaultActThenUnavailable:
+			s.stats.fault(fault)
+			writeFault(w, fault, retryAfter)
+		default:
+			write()
 		}
-		write()
 	}
 	data, ok := readObject(w, r)
 	if !ok {
@@ -28,6 +33,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, loseAnswer b
 	}
 	in, errs := validateUser(data, false, "", s.groups)
 	res := reserved
+	if in.Username != nil {
+		s.store.notePost(*in.Username)
+	}
 	if in.Username != nil { // DRF checks uniqueness whatever the other fields hold
 		if len(errs) == 0 {
 			res = s.store.beginCreate(*in.Username)
@@ -99,9 +107,11 @@ func (s *Server) render(u authentik.User, withGroups bool) authentik.User {
 // listUsers is GET /core/users/ (F-L1).
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	username := lastValue(q, "username")
-	email, name, path := lastValue(q, "email"), lastValue(q, "name"), lastValue(q, "path")
-	pathPrefix, userType := lastValue(q, "path_startswith"), lastValue(q, "type")
+	// django-filter's CharFilter cleans its value with a forms.CharField, which strips it
+	// (F-L1, as F-U3a): ?username=alice%20 finds alice.
+	username := pyStrip(lastValue(q, "username"))
+	email, name, path := pyStrip(lastValue(q, "email")), pyStrip(lastValue(q, "name")), pyStrip(lastValue(q, "path"))
+	pathPrefix, userType := pyStrip(lastValue(q, "path_startswith")), lastValue(q, "type")
 	uuid, filterUUID := parsePyUUID(lastValue(q, "uuid"))
 	active, filterActive := boolFilter(lastValue(q, "is_active"))
 	superuser, filterSuperuser := boolFilter(lastValue(q, "is_superuser"))
