@@ -433,41 +433,70 @@ type page[T any] struct {
 
 // listPages fetches page after page of a list and calls fn for each item.
 func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Values, fn func(T) error) error {
-	q.Set("page_size", pageSize)
-	for n := 1; ; {
-		q.Set("page", fmt.Sprint(n))
-		a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: q, ep: collection})
-		if err != nil {
-			var e *Error
-			if n > 1 && errors.As(err, &e) && e.StatusCode == http.StatusNotFound && e.Detail == "Invalid page." {
-				// Items were deleted while paging and this page no longer exists (F-L1).
-				return nil
-			}
-			return err
-		}
-		target := c.base + path + "?" + q.Encode()
-		var p page[T]
-		if err := decodeJSON(op, target, a, &p); err != nil {
-			return err
-		}
-		if p.Pagination == nil || p.Results == nil {
-			return notAuthentik(op, target, a.status, "it is JSON without pagination and results")
-		}
-		for _, item := range *p.Results {
+	for n := 1; n != 0; {
+		p, err := fetchPage[T](ctx, c, op, path, q, n)
+		for _, item := range p.Results { // a page whose next link is wrong is still a page
 			if err := fn(item); err != nil {
 				return err
 			}
 		}
-		next := p.Pagination.Next
-		if next == 0 {
-			return nil
+		if err != nil {
+			return err
 		}
-		if next <= n {
-			return &Error{Op: op, URL: target, StatusCode: a.status, Kind: KindUnexpected,
-				Detail: fmt.Sprintf("page %d names page %d as the next one", n, next)}
-		}
-		n = next
+		n = p.Pagination.Next
 	}
+	return nil
+}
+
+// Page is one page of a list (F-L1). Pagination.Next is 0 on the last page.
+type Page[T any] struct {
+	Pagination Pagination
+	Results    []T
+}
+
+// ListUsersPage reads page n (from 1) of the users matching filter, 100 a page, groups left
+// out unless filter sets include_groups. A page past the end (users deleted while paging)
+// is an empty last page. Callers that read many pages retry each on its own.
+func (c *Client) ListUsersPage(ctx context.Context, filter url.Values, n int) (Page[User], error) {
+	q := cloneValues(filter)
+	if !q.Has("include_groups") {
+		q.Set("include_groups", "false")
+	}
+	return fetchPage[User](ctx, c, "list users", "core/users/", q, n)
+}
+
+// ListGroupsPage reads page n (from 1) of every group, 100 a page, without their users.
+func (c *Client) ListGroupsPage(ctx context.Context, n int) (Page[Group], error) {
+	return fetchPage[Group](ctx, c, "list groups", "core/groups/", url.Values{"include_users": {"false"}}, n)
+}
+
+// fetchPage reads page n of a list; it sets page and page_size in q.
+func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Values, n int) (Page[T], error) {
+	q = cloneValues(q)
+	q.Set("page_size", pageSize)
+	q.Set("page", fmt.Sprint(n))
+	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: q, ep: collection})
+	if err != nil {
+		var e *Error
+		if n > 1 && errors.As(err, &e) && e.StatusCode == http.StatusNotFound && e.Detail == "Invalid page." {
+			// Items were deleted while paging and this page no longer exists (F-L1).
+			return Page[T]{}, nil
+		}
+		return Page[T]{}, err
+	}
+	target := c.base + path + "?" + q.Encode()
+	var p page[T]
+	if err := decodeJSON(op, target, a, &p); err != nil {
+		return Page[T]{}, err
+	}
+	if p.Pagination == nil || p.Results == nil {
+		return Page[T]{}, notAuthentik(op, target, a.status, "it is JSON without pagination and results")
+	}
+	if next := p.Pagination.Next; next != 0 && next <= n {
+		return Page[T]{Results: *p.Results}, &Error{Op: op, URL: target, StatusCode: a.status, Kind: KindUnexpected,
+			Detail: fmt.Sprintf("page %d names page %d as the next one", n, next)}
+	}
+	return Page[T]{Pagination: *p.Pagination, Results: *p.Results}, nil
 }
 
 // cloneValues copies v so that setting paging keys does not touch the caller's map.
