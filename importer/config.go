@@ -29,6 +29,16 @@ const (
 	OnExistingUpdate OnExisting = "update"
 )
 
+// LookupMode is --lookup: how the run learns which users exist.
+type LookupMode string
+
+// The --lookup choices.
+const (
+	LookupAuto     LookupMode = "auto"     // the cheaper of the two, from the first page's count
+	LookupSnapshot LookupMode = "snapshot" // read the users (or the scope) once, 100 a page
+	LookupPerRow   LookupMode = "per-row"  // look each row up when it is met
+)
+
 // DeactivateLimit is --max-deactivate: an absolute count, or a percentage of the active users
 // in scope when Percent is true.
 type DeactivateLimit struct {
@@ -86,6 +96,9 @@ type Config struct {
 	MappingFile string
 	MaxErrors   int // 0 = no limit
 
+	Lookup     LookupMode
+	Reactivate bool // with --on-existing update: set listed, inactive users active
+
 	DeactivateMissing bool
 	ScopePath         string
 	MaxDeactivate     DeactivateLimit
@@ -128,6 +141,7 @@ func Defaults() Config {
 		Timeout:          30 * time.Second,
 		Retries:          5,
 		OnExisting:       OnExistingFail,
+		Lookup:           LookupAuto,
 		MaxDeactivate:    DeactivateLimit{Value: 5, Percent: true},
 		Progress:         "auto",
 		ProgressInterval: 10 * time.Second,
@@ -178,6 +192,16 @@ func (c *Config) Validate() error {
 		c.OnExisting = OnExistingFail
 	default:
 		bad("--on-existing %q: want fail, skip or update", c.OnExisting)
+	}
+	switch c.Lookup {
+	case LookupAuto, LookupSnapshot, LookupPerRow:
+	case "":
+		c.Lookup = LookupAuto
+	default:
+		bad("--lookup %q: want auto, snapshot or per-row", c.Lookup)
+	}
+	if c.Reactivate && c.OnExisting != OnExistingUpdate {
+		bad("--reactivate needs --on-existing update: it is part of updating the users the file lists")
 	}
 	switch c.Progress {
 	case "auto", "always", "never":

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,42 +12,40 @@ import (
 
 // connect builds the one HTTP client of the run (one transport, an idle pool that fits
 // --concurrency).
-func (r *run) connect() error {
+func connect(cfg *Config) (*authentik.Client, error) {
 	c, err := authentik.NewClient(authentik.ClientConfig{
-		BaseURL:    r.cfg.URL,
-		Token:      r.cfg.Token,
-		Insecure:   r.cfg.Insecure,
-		Timeout:    r.cfg.Timeout,
-		MaxConns:   r.cfg.Concurrency,
-		UserAgent:  "akimport/" + r.cfg.Version,
-		HTTPClient: r.cfg.HTTPClient,
+		BaseURL:    cfg.URL,
+		Token:      cfg.Token,
+		Insecure:   cfg.Insecure,
+		Timeout:    cfg.Timeout,
+		MaxConns:   cfg.Concurrency,
+		UserAgent:  "akimport/" + cfg.Version,
+		HTTPClient: cfg.HTTPClient,
 	})
 	if err != nil {
-		return &UsageError{Err: fmt.Errorf("--url: %w", err)}
+		return nil, &UsageError{Err: fmt.Errorf("--url: %w", err)}
 	}
-	r.client = c
-	if strings.HasPrefix(strings.ToLower(r.cfg.URL), "http://") && !isLoopback(r.cfg.URL) {
-		r.log.Warn("the URL is plain http: the token (and any passwords) travel unencrypted; use https")
+	if strings.HasPrefix(strings.ToLower(cfg.URL), "http://") && !isLoopback(cfg.URL) {
+		cfg.Logger.Warn("the URL is plain http: the token (and any passwords) travel unencrypted; use https")
 	}
-	return nil
+	return c, nil
 }
 
 // preflight makes one read-only request before any row is read, so a wrong token, URL or
 // certificate ends the run at once (exit 3) instead of failing the first rows.
-func (r *run) preflight() error {
-	err := r.call("check the token", nil, func(ctx context.Context) error {
-		_, _, e := r.client.FindUserByUsername(ctx, "akimport-preflight-check")
+func preflight(pace *pacer, client *authentik.Client, url string) error {
+	err := pace.call("check the token", nil, func(ctx context.Context) error {
+		_, _, e := client.FindUserByUsername(ctx, "akimport-preflight-check")
 		return e
 	})
 	if err != nil {
 		// An unreachable server already stopped the run with the clearer message.
-		var fatal *FatalError
-		if errors.As(context.Cause(r.stopCtx), &fatal) {
+		if fatal := pace.fatal.Load(); fatal != nil {
 			err = fatal.Err
 		}
 		return &FatalError{Err: fmt.Errorf("checking the URL and token before reading any row: %w", err)}
 	}
-	r.log.Debug("authentik answered the preflight request", zap.String("url", r.cfg.URL))
+	pace.log.Debug("authentik answered the preflight request", zap.String("url", url))
 	return nil
 }
 

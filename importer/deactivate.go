@@ -2,13 +2,12 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"sort"
-	"strings"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -20,42 +19,22 @@ import (
 
 // deactivationPlan lists the active users in --scope-path that the file does not name.
 type deactivationPlan struct {
-	candidates []authentik.User
+	candidates []*observed
 	inScope    int
 }
 
-// inScope reports whether an authentik path is the scope or below it.
-func inScope(path, scope string) bool {
-	return path == scope || strings.HasPrefix(path, scope+"/")
-}
-
-// planDeactivation runs before anything is changed: it lists the active users in scope
-// (F-L1, paginated), reads the file once for its usernames, and refuses the whole run if
-// more users would be deactivated than --max-deactivate allows, so an export that came out
-// empty cannot lock the company out.
-func (r *run) planDeactivation(mp *mapping.Mapping) (*deactivationPlan, error) {
-	scope := r.cfg.ScopePath
-	active := map[string]authentik.User{}
-	err := r.call("list users in scope", nil, func(ctx context.Context) error {
-		return r.client.ListUsers(ctx, url.Values{"path_startswith": {scope}, "is_active": {"true"}}, func(u authentik.User) error {
-			// authentik's own outpost accounts are never touched.
-			if u.IsActive && inScope(u.Path, scope) && u.Type != "internal_service_account" {
-				active[u.Username] = authentik.User{PK: u.PK, UUID: u.UUID, Username: u.Username, Path: u.Path}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, &FatalError{Err: fmt.Errorf("listing the users under %q: %w", scope, err)}
-	}
-	plan := &deactivationPlan{inScope: len(active)}
-
-	f, err := os.Open(r.cfg.Input)
+// planDeactivation runs before anything is changed: it reads the file once and marks in the
+// snapshot every user a row names, and refuses the whole run if more users would be
+// deactivated than --max-deactivate allows, so an export that came out empty cannot lock
+// the company out. The file must be the one the run imports: its fingerprint is checked.
+func planDeactivation(cfg *Config, in *input, mp *mapping.Mapping, snap *snapshot, log *zap.Logger) (*deactivationPlan, error) {
+	f, err := os.Open(cfg.Input)
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
 	defer f.Close()
-	reader, err := mapping.NewReader(f, mapping.Options{Format: r.in.format, Mapping: mp})
+	h := sha256.New()
+	reader, err := mapping.NewReader(io.TeeReader(f, h), mapping.Options{Format: in.format, Mapping: mp})
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
@@ -66,53 +45,58 @@ func (r *run) planDeactivation(mp *mapping.Mapping) (*deactivationPlan, error) {
 			break
 		}
 		if err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("reading %s: %w", r.cfg.Input, err)}
+			return nil, &UsageError{Err: fmt.Errorf("reading %s: %w", cfg.Input, err)}
 		}
-		// Any row naming a user keeps it, even an invalid one: a typo must not lock anyone out.
-		delete(active, row.Username)
+		// Any row naming a user keeps it, even an invalid one: a typo must not lock anyone
+		// out. Its username is the one authentik stores (stripped, F-U3a).
+		snap.markNamed(row.Username)
 	}
-	for _, u := range active {
-		plan.candidates = append(plan.candidates, u)
+	if _, err := io.Copy(h, f); err != nil { // what the reader left unread
+		return nil, &UsageError{Err: fmt.Errorf("reading %s: %w", cfg.Input, err)}
 	}
-	sort.Slice(plan.candidates, func(i, j int) bool { return plan.candidates[i].Username < plan.candidates[j].Username })
-
-	allowed := r.cfg.MaxDeactivate.Allowed(plan.inScope)
+	if fp := "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]; fp != in.fingerprint {
+		return nil, &UsageError{Err: fmt.Errorf("%s changed while it was being read (fingerprint %s, then %s): nothing was changed; run again once the export is complete",
+			cfg.Input, in.fingerprint, fp)}
+	}
+	plan := &deactivationPlan{}
+	plan.candidates, plan.inScope = snap.unnamedActive()
+	allowed := cfg.MaxDeactivate.Allowed(plan.inScope)
 	if len(plan.candidates) > allowed {
 		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing would deactivate %d of the %d active users under %q, more than --max-deactivate %s allows (%d); nothing was changed. Check the export; if it is right, raise --max-deactivate",
-			len(plan.candidates), plan.inScope, scope, r.cfg.MaxDeactivate, allowed)}
+			len(plan.candidates), plan.inScope, cfg.ScopePath, cfg.MaxDeactivate, allowed)}
 	}
-	r.log.Info("deactivation planned", zap.Int("users", len(plan.candidates)), zap.Int("active_in_scope", plan.inScope), zap.String("scope", scope))
+	log.Info("deactivation planned", zap.Int("users", len(plan.candidates)), zap.Int("active_in_scope", plan.inScope), zap.String("scope", cfg.ScopePath))
 	return plan, nil
 }
 
 // deactivate sets is_active=false on each candidate (or, in a dry run, reports the plan),
-// --concurrency at a time. Rows are reported with line 0: they are not in the file.
-func (r *run) deactivate(plan *deactivationPlan, results chan<- report.Result) error {
+// concurrency at a time. Rows are reported with line 0: they are not in the file.
+func deactivate(p *pacer, client *authentik.Client, plan *deactivationPlan, dryRun bool, concurrency int, results chan<- rowResult) error {
 	g := new(errgroup.Group)
-	g.SetLimit(r.cfg.Concurrency)
+	g.SetLimit(concurrency)
 	for _, u := range plan.candidates {
-		if r.stopCtx.Err() != nil {
+		if p.stopped() {
 			break
 		}
 		g.Go(func() error {
-			res := report.Result{Username: u.Username, PK: u.PK, UUID: u.UUID}
-			if r.cfg.DryRun {
+			res := report.Result{Username: u.username, PK: u.pk, UUID: u.uuid}
+			if dryRun {
 				res.Status, res.Action = report.StatusPlanned, "deactivate"
-				results <- res
+				results <- rowResult{res: res}
 				return nil
 			}
-			err := r.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
-				_, e := r.client.PatchUser(ctx, u.PK, map[string]any{"is_active": false})
+			err := p.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
+				_, e := client.PatchUser(ctx, u.pk, map[string]any{"is_active": false})
 				return e
 			})
 			switch {
 			case errors.Is(err, errStopped):
 				// Never sent: left for the next run, which plans it again.
 			case err != nil:
-				results <- r.failed(res, err)
+				results <- rowResult{res: failedResult(res, err)}
 			default:
 				res.Status, res.HTTPStatus = report.StatusDeactivated, 200
-				results <- res
+				results <- rowResult{res: res}
 			}
 			return nil
 		})

@@ -2,70 +2,74 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/mapping"
 )
 
-// groupCache resolves group names to UUIDs once per run (F-L4). It is used by the producer
-// goroutine only.
-type groupCache struct {
-	r     *run
-	uuids map[string]string // name → UUID; "" = does not exist
+// groupDirectory resolves group names to UUIDs (F-L4). It reads every group once, 100 a
+// page, the first time a row names one, instead of one lookup per name. It is used by the
+// producer goroutine only.
+type groupDirectory struct {
+	pacer  *pacer
+	client *authentik.Client // nil offline: names cannot be checked
+	uuids  map[string]string // name → UUID
+	err    error             // why the groups could not be read
 }
 
-func newGroupCache(r *run) *groupCache {
-	return &groupCache{r: r, uuids: map[string]string{}}
+func (d *groupDirectory) load() {
+	d.uuids = map[string]string{}
+	for n := 1; n != 0; {
+		var page authentik.Page[authentik.Group]
+		err := d.pacer.call("list groups", nil, func(ctx context.Context) error {
+			var e error
+			page, e = d.client.ListGroupsPage(ctx, n)
+			return e
+		})
+		if errors.Is(err, errStopped) {
+			d.uuids = nil // read them when asked again
+			return
+		}
+		if err != nil {
+			d.err = fmt.Errorf("the groups could not be read from authentik (--resume tries again): %w", err)
+			return
+		}
+		for _, g := range page.Results {
+			d.uuids[g.Name] = g.PK
+		}
+		n = page.Pagination.Next
+	}
 }
 
-func (c *groupCache) resolve(name string) (string, error) {
-	if uuid, ok := c.uuids[name]; ok {
-		return uuid, nil
-	}
-	var g *authentik.Group
-	var found bool
-	err := c.r.call("find group", nil, func(ctx context.Context) error {
-		var e error
-		g, found, e = c.r.client.FindGroupByName(ctx, name)
-		return e
-	})
-	if err != nil {
-		return "", err
-	}
-	uuid := ""
-	if found {
-		uuid = g.PK
-	}
-	c.uuids[name] = uuid
-	return uuid, nil
-}
-
-// resolveGroups turns the row's group names into UUIDs; an unknown name makes the row
-// invalid. Offline (dry run without --url) names cannot be checked, which the row says.
-func (r *run) resolveGroups(row *mapping.Row) {
-	if r.groups == nil {
+// resolve turns the row's group names into UUIDs; an unknown name makes the row invalid.
+// It returns an error, for a failed row, when the groups could not be read at all.
+// Offline (dry run without --url) names cannot be checked, which the row says.
+func (d *groupDirectory) resolve(row *mapping.Row) error {
+	if d.client == nil {
 		row.Warnings = append(row.Warnings, fmt.Sprintf("group names not checked without --url: %v", row.GroupNames))
-		return
+		return nil
 	}
-	for _, name := range row.GroupNames {
-		uuid, err := r.groups.resolve(name)
-		switch {
-		case err != nil:
-			row.Errors = ensure(row.Errors)
-			row.Errors.Add("groups", fmt.Sprintf("Group %q could not be looked up: %v", name, err))
-		case uuid == "":
-			row.Errors = ensure(row.Errors)
-			row.Errors.Add("groups", fmt.Sprintf("Group %q does not exist in authentik.", name))
-		default:
-			row.Request.Groups = append(row.Request.Groups, uuid)
+	if d.uuids == nil && d.err == nil {
+		d.load()
+		if d.uuids == nil && d.err == nil {
+			return errStopped
 		}
 	}
-}
-
-func ensure(fe authentik.FieldErrors) authentik.FieldErrors {
-	if fe == nil {
-		return authentik.FieldErrors{}
+	if d.err != nil {
+		return d.err
 	}
-	return fe
+	for _, name := range row.GroupNames {
+		uuid, ok := d.uuids[name]
+		if !ok {
+			if row.Errors == nil {
+				row.Errors = authentik.FieldErrors{}
+			}
+			row.Errors.Add("groups", fmt.Sprintf("Group %q does not exist in authentik.", name))
+			continue
+		}
+		row.Request.Groups = append(row.Request.Groups, uuid)
+	}
+	return nil
 }

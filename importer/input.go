@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,7 +18,9 @@ type input struct {
 	counter     *countingReader
 	size        int64  // 0 when unknown (stdin, pipes)
 	fingerprint string // "" for stdin
-	format      mapping.Format
+	// rowsEstimate is an upper bound of the rows (the file's lines), -1 when unknown.
+	rowsEstimate int
+	format       mapping.Format
 }
 
 // openInput opens cfg.Input, decides its format and fingerprints it. The fingerprint is a
@@ -32,11 +35,11 @@ func openInput(cfg *Config) (*input, error) {
 		}
 		format = f
 	}
-	in := &input{format: format}
+	in := &input{format: format, rowsEstimate: -1}
 	if cfg.Input == "-" {
 		in.rc = io.NopCloser(cfg.Stdin)
 	} else {
-		fp, size, err := fingerprintFile(cfg.Input)
+		fp, size, lines, err := fingerprintFile(cfg.Input)
 		if err != nil {
 			return nil, &UsageError{Err: err}
 		}
@@ -48,31 +51,45 @@ func openInput(cfg *Config) (*input, error) {
 		if err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("cannot open the input: %w", err)}
 		}
-		in.rc, in.size, in.fingerprint = f, size, fp
+		in.rc, in.size, in.fingerprint, in.rowsEstimate = f, size, fp, lines
 	}
 	in.counter = &countingReader{r: in.rc}
 	return in, nil
 }
 
-func fingerprintFile(path string) (string, int64, error) {
+// fingerprintFile hashes the file and counts its lines on the way (an upper bound of its
+// rows, which --lookup auto weighs against the cost of reading authentik's users).
+func fingerprintFile(path string) (fingerprint string, size int64, lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, fmt.Errorf("cannot open the input: %w", err)
+		return "", 0, 0, fmt.Errorf("cannot open the input: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return "", 0, fmt.Errorf("cannot read the input %s: %w", path, err)
+		return "", 0, 0, fmt.Errorf("cannot read the input %s: %w", path, err)
 	}
 	if st.IsDir() {
-		return "", 0, fmt.Errorf("the input %s is a directory, not a CSV or JSONL file", path)
+		return "", 0, 0, fmt.Errorf("the input %s is a directory, not a CSV or JSONL file", path)
 	}
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	counter := &lineCounter{w: h}
+	n, err := io.Copy(counter, f)
 	if err != nil {
-		return "", 0, fmt.Errorf("cannot read the input %s: %w", path, err)
+		return "", 0, 0, fmt.Errorf("cannot read the input %s: %w", path, err)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32], n, nil
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32], n, counter.lines + 1, nil
+}
+
+// lineCounter counts the newlines written through it.
+type lineCounter struct {
+	w     io.Writer
+	lines int
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.lines += bytes.Count(p, []byte{'\n'})
+	return c.w.Write(p)
 }
 
 // countingReader counts the bytes read so progress can estimate the share of the file done.

@@ -7,14 +7,13 @@ import (
 )
 
 // outcome decides what the run's error is, most serious first.
-func (r *run) outcome(ctx context.Context, runErr, writeErr error, failures int) error {
-	var fatal *FatalError
-	cause := context.Cause(r.stopCtx)
+func (p *pacer) outcome(ctx context.Context, runErr, writeErr error, failures int) error {
+	cause := context.Cause(p.stopCtx)
 	switch {
 	case writeErr != nil:
 		return fmt.Errorf("the report could not be written, the run stopped: %w", writeErr)
-	case errors.As(cause, &fatal):
-		return fatal
+	case p.fatal.Load() != nil:
+		return p.fatal.Load()
 	case runErr != nil:
 		return runErr
 	case ctx.Err() != nil:

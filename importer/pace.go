@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/akimport/akimport/importer/authentik"
 )
@@ -15,72 +17,121 @@ import (
 // could be made.
 var errStopped = errors.New("the run was stopped before this request could be made")
 
-// pace waits before attempt number try (0 = first): the backoff after a transient failure
+// pacer is the one place requests are paced: the rate limiter all workers share, the backoff
+// between retries, and what the answers say about the server (unreachable, refusing the
+// token, gone). It also owns the run's stop: stopCtx ends the intake of rows, reqCtx carries
+// the requests in flight (see setUpStop).
+type pacer struct {
+	log     *zap.Logger
+	url     string
+	limiter *rate.Limiter
+	backoff authentik.Backoff
+	retries int
+	// giveUpLimit is how many requests in a row may give up before the run stops: more
+	// than the workers can have in flight, so one bad moment shared by all is not enough.
+	giveUpLimit int64
+
+	stopCtx context.Context
+	stop    context.CancelCauseFunc
+	reqCtx  context.Context
+
+	// fatal is the first fatal error, kept apart from the stop's cause: a 403 that comes
+	// after --max-errors stopped the run must still end it with exit 3.
+	fatal      atomic.Pointer[FatalError]
+	anySuccess atomic.Bool // some request got an answer: authentik is reachable
+	// giveUpsInARow counts requests that gave up on transient failures since authentik
+	// last answered well (see noteGaveUp).
+	giveUpsInARow atomic.Int64
+}
+
+func newPacer(cfg *Config) *pacer {
+	b := cfg.Backoff
+	if b.Max == 0 {
+		b = authentik.DefaultBackoff
+	}
+	limit := rate.Inf
+	if cfg.Rate > 0 {
+		limit = rate.Limit(cfg.Rate)
+	}
+	return &pacer{
+		log: cfg.Logger, url: cfg.URL, limiter: rate.NewLimiter(limit, cfg.Burst), backoff: b,
+		retries: cfg.Retries, giveUpLimit: int64(max(2*cfg.Concurrency, 8)),
+	}
+}
+
+// wait waits before attempt number try (0 = first): the backoff after a transient failure
 // (Retry-After wins), then a token from the one limiter all workers share, so retries count
 // against --rate too. It returns errStopped if the run stops meanwhile.
-func (r *run) pace(try int, lastErr error) error {
+func (p *pacer) wait(try int, lastErr error) error {
 	if try > 0 {
-		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
+		t := time.NewTimer(p.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:
-		case <-r.stopCtx.Done():
+		case <-p.stopCtx.Done():
 			t.Stop()
 			return errStopped
 		}
 	}
-	if err := r.limiter.Wait(r.stopCtx); err != nil {
+	if err := p.limiter.Wait(p.stopCtx); err != nil {
 		return errStopped
 	}
 	return nil
 }
 
-// call makes one logical request through pace, retrying transient failures up to --retries
-// times. It is for requests that are safe to repeat (lookups, PATCH, set_password); creates
-// have their own loop because a lost create must be reconciled before it is retried.
+// call makes one logical request through wait, retrying transient failures up to --retries
+// times. It is for requests that are safe to repeat (lookups, PATCH, set_password, pages);
+// creates have their own loop because a lost create must be reconciled before it is retried.
 // attempts, when not nil, counts the tries made.
-func (r *run) call(what string, attempts *int, op func(ctx context.Context) error) error {
+func (p *pacer) call(what string, attempts *int, op func(ctx context.Context) error) error {
 	var err error
 	for try := 0; ; try++ {
-		if perr := r.pace(try, err); perr != nil {
+		if werr := p.wait(try, err); werr != nil {
 			if err != nil {
-				return fmt.Errorf("%w (last error: %w)", perr, err)
+				return fmt.Errorf("%w (last error: %w)", werr, err)
 			}
-			return perr
+			return werr
 		}
 		if attempts != nil {
 			*attempts++
 		}
-		err = op(r.reqCtx)
-		r.noteAnswer(err)
+		err = op(p.reqCtx)
+		p.noteAnswer(err)
 		if err == nil {
 			return nil
 		}
-		if r.noteFatal(err) || !authentik.ShouldRetry(err) || try >= r.cfg.Retries {
-			r.noteGaveUp(err)
+		if p.noteFatal(err) || !authentik.ShouldRetry(err) || try >= p.retries {
+			p.noteGaveUp(err)
 			return err
 		}
-		r.log.Debug("retrying", zap.String("request", what), zap.Int("attempt", try+1), zap.Error(err))
+		p.log.Debug("retrying", zap.String("request", what), zap.Int("attempt", try+1), zap.Error(err))
 	}
 }
 
 // noteAnswer remembers that authentik answered at all, which tells an unreachable server
 // (fatal) from one that fails some requests.
-func (r *run) noteAnswer(err error) {
+func (p *pacer) noteAnswer(err error) {
 	if err == nil || authentik.StatusOf(err) > 0 {
-		r.anySuccess.Store(true)
+		p.anySuccess.Store(true)
 	}
 	if err == nil || (!authentik.IsTransient(err) && !authentik.IsCanceled(err)) {
-		r.giveUpsInARow.Store(0) // authentik works: earlier give-ups were bad luck
+		p.giveUpsInARow.Store(0) // authentik works: earlier give-ups were bad luck
 	}
 }
 
 // noteFatal stops the run if err means no further request can succeed (403, TLS, wrong URL).
-func (r *run) noteFatal(err error) bool {
+func (p *pacer) noteFatal(err error) bool {
 	if !authentik.IsFatal(err) {
 		return false
 	}
-	r.stop(&FatalError{Err: err})
+	p.fail(err)
 	return true
+}
+
+// fail stops the run with a fatal error; the first one is the run's.
+func (p *pacer) fail(err error) {
+	f := &FatalError{Err: err}
+	p.fatal.CompareAndSwap(nil, f)
+	p.stop(f)
 }
 
 // noteGaveUp turns "never reached authentik at all" into a fatal error: a run against a
@@ -88,20 +139,16 @@ func (r *run) noteFatal(err error) bool {
 // answering mid-run: once giveUpLimit requests in a row gave up on transient failures,
 // with no good answer between them, the rest would fail the same way (each after all its
 // retries: hours for a big file), so the run stops and --resume finishes it later.
-func (r *run) noteGaveUp(err error) {
+func (p *pacer) noteGaveUp(err error) {
 	if !authentik.IsTransient(err) || authentik.IsCanceled(err) {
 		return
 	}
-	if !r.anySuccess.Load() && authentik.StatusOf(err) == 0 {
-		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s could not be reached after %d attempts: %w", r.cfg.URL, r.cfg.Retries+1, err)})
+	if !p.anySuccess.Load() && authentik.StatusOf(err) == 0 {
+		p.fail(fmt.Errorf("authentik at %s could not be reached after %d attempts: %w", p.url, p.retries+1, err))
 		return
 	}
-	if n := r.giveUpsInARow.Add(1); n == int64(r.giveUpLimit()) {
-		r.stop(&FatalError{Err: fmt.Errorf("authentik at %s stopped answering: %d requests in a row failed after %d attempts each (rows not sent are left for --resume): %w",
-			r.cfg.URL, n, r.cfg.Retries+1, err)})
+	if n := p.giveUpsInARow.Add(1); n == p.giveUpLimit {
+		p.fail(fmt.Errorf("authentik at %s stopped answering: %d requests in a row failed after %d attempts each (rows not sent are left for --resume): %w",
+			p.url, n, p.retries+1, err))
 	}
 }
-
-// giveUpLimit is how many requests in a row may give up before the run stops: more than
-// the workers can have in flight, so one bad moment shared by all of them is not enough.
-func (r *run) giveUpLimit() int { return max(2*r.cfg.Concurrency, 8) }

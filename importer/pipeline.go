@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -11,19 +12,33 @@ import (
 	"github.com/akimport/akimport/report"
 )
 
-// importRows runs the pipeline: one producer reads, maps and validates rows and sends the
-// valid ones to cfg.Concurrency workers; invalid rows and dry-run plans go straight to the
-// results. It returns when every row taken has been reported, or the run was stopped.
-func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) error {
-	jobs := make(chan mapping.Row, r.cfg.Concurrency)
+// pipeline reads rows, plans them and applies the plans: one producer reads, maps, checks
+// and resolves group names; concurrency workers plan and apply; every result goes to the
+// recorder.
+type pipeline struct {
+	pacer       *pacer
+	plan        *planner // nil offline (dry run without --url)
+	apply       *applier // nil in a dry run
+	groups      *groupDirectory
+	resumed     *lineSet // lines an earlier report records as done; nil without --resume
+	concurrency int
+	warnOnce    func(row *mapping.Row)
+	// rowsRead and readAll tell the progress display how far the reader is.
+	rowsRead atomic.Int64
+	readAll  atomic.Bool
+}
+
+// run returns when every row taken has been reported, or the run was stopped.
+func (p *pipeline) run(reader *mapping.Reader, input string, results chan<- rowResult) error {
+	jobs := make(chan mapping.Row, p.concurrency)
 	g := new(errgroup.Group)
 	g.Go(func() error {
 		defer close(jobs)
-		return r.produce(reader, jobs, results)
+		return p.produce(reader, input, jobs, results)
 	})
-	for range r.cfg.Concurrency {
+	for range p.concurrency {
 		g.Go(func() error {
-			r.work(jobs, results)
+			p.work(jobs, results)
 			return nil
 		})
 	}
@@ -31,43 +46,51 @@ func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) e
 }
 
 // produce reads every row; it closes jobs (its output) when done or stopped.
-func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results chan<- report.Result) error {
+func (p *pipeline) produce(reader *mapping.Reader, input string, jobs chan<- mapping.Row, results chan<- rowResult) error {
 	seen := mapping.NewSeen()
 	defer seen.Close()
-	offlinePlan := r.cfg.DryRun && r.client == nil
-	for r.stopCtx.Err() == nil {
+	for !p.pacer.stopped() {
 		row, err := reader.Next()
 		if errors.Is(err, io.EOF) {
-			r.readAll.Store(true)
+			p.readAll.Store(true)
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s stopped: %w", displayName(r.cfg.Input), err)
+			return fmt.Errorf("reading %s stopped: %w", input, err)
 		}
-		r.rowsRead.Add(1)
+		p.rowsRead.Add(1)
 		if err := seen.Check(&row); err != nil {
 			return err
 		}
-		if row.Password != "" && !r.cfg.DryRun {
-			r.passwordOnce.Do(r.warnPasswords)
+		if p.warnOnce != nil {
+			p.warnOnce(&row)
 		}
-		if r.resumed != nil && r.resumed.has(row.Line) {
+		if p.resumed != nil && p.resumed.has(row.Line) {
 			continue // carried over from the earlier report
 		}
+		res := newResult(&row)
 		if row.Valid() && len(row.GroupNames) > 0 {
-			r.resolveGroups(&row)
+			if err := p.groups.resolve(&row); errors.Is(err, errStopped) {
+				return nil
+			} else if err != nil {
+				results <- rowResult{res: failedResult(res, err)}
+				continue
+			}
+			res.Warnings = row.Warnings
 		}
-		// Results are sent without watching the context: the writer drains the channel
+		// Results are sent without watching the context: the recorder drains the channel
 		// until it is closed, so a send never blocks for good, and no finished row is lost.
 		switch {
 		case !row.Valid():
-			results <- r.invalid(row)
-		case offlinePlan:
-			results <- r.planned(row, "create")
+			res.Status, res.Error = report.StatusInvalid, row.Errors.String()
+			results <- rowResult{res: res}
+		case p.plan == nil:
+			res.Status, res.Action = report.StatusPlanned, "create"
+			results <- rowResult{res: res}
 		default:
 			select {
 			case jobs <- row:
-			case <-r.stopCtx.Done():
+			case <-p.pacer.stopCtx.Done():
 				return nil
 			}
 		}
@@ -77,18 +100,58 @@ func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results c
 
 // work takes rows until jobs is closed or the run is stopped. A row taken after the stop is
 // left alone: it was never sent, so it stays out of the report and --resume picks it up.
-func (r *run) work(jobs <-chan mapping.Row, results chan<- report.Result) {
+func (p *pipeline) work(jobs <-chan mapping.Row, results chan<- rowResult) {
 	for {
 		select {
-		case <-r.stopCtx.Done():
+		case <-p.pacer.stopCtx.Done():
 			return
 		case row, ok := <-jobs:
-			if !ok || r.stopCtx.Err() != nil {
+			if !ok || p.pacer.stopped() {
 				return
 			}
-			if res, sent := r.process(row); sent {
-				results <- res
+			if r, sent := p.handle(&row); sent {
+				results <- r
 			}
 		}
 	}
+}
+
+// handle plans one valid row and, unless this is a dry run, applies the plan.
+func (p *pipeline) handle(row *mapping.Row) (rowResult, bool) {
+	res := newResult(row)
+	prov := p.plan.provenance(row.Line)
+	have, known, err := p.plan.look(row, prov, &res.Attempts)
+	act := action{kind: actCreate} // unknown: create first, the answer tells
+	if err == nil && known {
+		act, have, err = p.plan.decide(row, have, prov, &res.Attempts)
+	}
+	if errors.Is(err, errStopped) {
+		return rowResult{}, false
+	}
+	if err != nil {
+		return rowResult{res: failedResult(res, err), uncertain: prov == maybeOurs}, true
+	}
+	if p.apply == nil {
+		return rowResult{res: p.predicted(row, res, act, have)}, true
+	}
+	return p.apply.apply(row, res, act, have, prov)
+}
+
+// predicted is the dry run's report row: what the real run would do, in its words.
+func (p *pipeline) predicted(row *mapping.Row, res report.Result, act action, have *observed) report.Result {
+	res.Status, res.Action = report.StatusPlanned, act.describe()
+	res.Warnings = append(res.Warnings, act.warnings...)
+	res.Warnings = append(res.Warnings, p.plan.emailWarnings(row)...)
+	if have != nil {
+		res.PK, res.UUID, res.HTTPStatus = have.pk, have.uuid, 200
+	}
+	if act.kind == actConflict {
+		res.Status, res.Error = report.StatusExists, errExistsFail
+	}
+	return res
+}
+
+// newResult starts the report row for an input row.
+func newResult(row *mapping.Row) report.Result {
+	return report.Result{Line: row.Line, Username: row.Username, Warnings: row.Warnings}
 }

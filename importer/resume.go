@@ -12,26 +12,28 @@ import (
 	"github.com/akimport/akimport/report"
 )
 
-// resumePlan is what --resume learned from an earlier report: the lines already done, and
-// where to copy them from into the new report (so the last report covers every line once).
+// resumePlan is what --resume learned from an earlier run: the lines its report records as
+// done, where to copy them from into the new report (so the last report covers every line
+// once), and the rows its journal left open (sent, no outcome: maybe created by it).
 type resumePlan struct {
 	source string
 	done   *lineSet
 	rows   int
+	open   []int
 }
 
 // errOtherInput is returned while reading a report made from a different input file.
 var errOtherInput = errors.New("the report was made from another input file")
 
-// planResume reads the earlier report: rows it records as done are skipped this time. Rows
-// that were in flight when the earlier run died are not in it; they are sent again, and the
-// create's reconciliation finds a user that was created then (lookup, not a second create).
-func (r *run) planResume() (*resumePlan, error) {
-	src := r.cfg.ResumeFrom
+// planResume reads the earlier report and its journal. Rows the report records as done are
+// skipped this time. Rows the journal leaves open were in flight when the earlier run died:
+// they are looked up before anything is sent, and only their users may be adopted.
+func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, error) {
+	src := cfg.ResumeFrom
 	p := &resumePlan{source: src, done: &lineSet{}}
 	var otherFP string
 	err := report.ReadFile(src, func(res report.Result) error {
-		if res.Input != "" && r.in.fingerprint != "" && res.Input != r.in.fingerprint {
+		if res.Input != "" && fingerprint != "" && res.Input != fingerprint {
 			otherFP = res.Input
 			return errOtherInput
 		}
@@ -45,29 +47,47 @@ func (r *run) planResume() (*resumePlan, error) {
 	})
 	if errors.Is(err, errOtherInput) {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: the report was made from another input file (fingerprint %s, %s has %s); resume with the file it was made from, or start without --resume",
-			src, otherFP, r.cfg.Input, r.in.fingerprint)}
+			src, otherFP, cfg.Input, fingerprint)}
 	}
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
 	}
+	open, err := readJournal(journalPath(src))
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
+	}
+	for _, line := range open {
+		if !p.done.has(line) {
+			p.open = append(p.open, line)
+		}
+	}
 	// The new report is usually written where the old one is: keep the old one aside.
-	if samePath(src, r.cfg.ReportPath) {
+	if samePath(src, cfg.ReportPath) {
 		moved := asideName(src, time.Now())
 		if err := os.Rename(src, moved); err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("--resume: cannot move the earlier report aside: %w", err)}
 		}
-		r.log.Info("earlier report kept", zap.String("path", moved))
+		log.Info("earlier report kept", zap.String("path", moved))
 		p.source = moved
 	}
-	r.log.Info("resuming", zap.String("report", src), zap.Int("rows_done", p.rows))
+	log.Info("resuming", zap.String("report", src), zap.Int("rows_done", p.rows), zap.Int("rows_in_flight_then", len(p.open)))
 	return p, nil
 }
 
+// openLines is the set of rows the earlier run left open.
+func (p *resumePlan) openLines() *lineSet {
+	s := &lineSet{}
+	for _, line := range p.open {
+		s.add(line)
+	}
+	return s
+}
+
 // carryOver copies the done rows of the earlier report into the new one.
-func (p *resumePlan) carryOver(results chan<- report.Result) error {
+func (p *resumePlan) carryOver(results chan<- rowResult) error {
 	err := report.ReadFile(p.source, func(res report.Result) error {
 		if res.Done() {
-			results <- res
+			results <- rowResult{res: res, carried: true}
 		}
 		return nil
 	})

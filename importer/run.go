@@ -5,78 +5,33 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/mapping"
 	"github.com/akimport/akimport/report"
 )
 
-// run holds the state of one import shared by its stages. Everything that changes while
-// the run goes on is either owned by one goroutine or atomic.
-type run struct {
-	cfg     Config
-	log     *zap.Logger
-	in      *input
-	client  *authentik.Client // nil offline (dry run without --url)
-	limiter *rate.Limiter
-	backoff authentik.Backoff
-	groups  *groupCache
-	resumed *lineSet // lines an earlier report records as done; nil without --resume
-
-	// stop ends the intake of rows: a signal (through the parent context), --max-errors,
-	// a fatal error. In-flight requests run under reqCtx, which is cancelled only after
-	// DrainTimeout once stopped, so rows in flight get their answer and are reported.
-	stopCtx context.Context
-	stop    context.CancelCauseFunc
-	reqCtx  context.Context
-
-	order      requestOrder
-	anySuccess atomic.Bool // some request got an answer: authentik is reachable
-	// giveUpsInARow counts requests that gave up on transient failures since authentik
-	// last answered well (see noteGaveUp).
-	giveUpsInARow atomic.Int64
-	// rowsRead and readAll tell the progress display how far the reader is.
-	rowsRead     atomic.Int64
-	readAll      atomic.Bool
-	passwordOnce sync.Once
-}
-
 // Run imports cfg.Input into authentik (or checks it, with DryRun) and writes the report.
 // The error tells the outcome (see ExitCode): nil when every row succeeded.
+//
+// The stages, in order: open and fingerprint the input; check the URL and token; read what
+// --resume needs; learn who exists (snapshot or per row); plan deactivation; then the
+// pipeline (reader → planner → applier → recorder) and the deactivations.
 func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return report.Summary{}, err
 	}
-	r := &run{cfg: cfg, log: cfg.Logger}
-	r.order.disabled = cfg.createFirstOnly
-	r.backoff = cfg.Backoff
-	if r.backoff.Max == 0 {
-		r.backoff = authentik.DefaultBackoff
-	}
-	limit := rate.Inf
-	if cfg.Rate > 0 {
-		limit = rate.Limit(cfg.Rate)
-	}
-	r.limiter = rate.NewLimiter(limit, cfg.Burst)
-	return r.execute(ctx)
-}
-
-func (r *run) execute(ctx context.Context) (report.Summary, error) {
-	cfg := &r.cfg
-	in, err := openInput(cfg)
+	log := cfg.Logger
+	in, err := openInput(&cfg)
 	if err != nil {
 		return report.Summary{}, err
 	}
 	defer in.rc.Close()
-	r.in = in
-	if err := refuseInputAsOutput(cfg); err != nil {
+	if err := refuseInputAsOutput(&cfg); err != nil {
 		return report.Summary{}, err
 	}
-
 	var mp *mapping.Mapping
 	if cfg.MappingFile != "" {
 		if mp, err = mapping.LoadMapping(cfg.MappingFile); err != nil {
@@ -89,90 +44,205 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	}
 	defer reader.Close() // ends its read-ahead goroutine
 
+	pace := newPacer(&cfg)
+	var client *authentik.Client
 	if cfg.URL != "" {
-		if err := r.connect(); err != nil {
+		if client, err = connect(&cfg); err != nil {
 			return report.Summary{}, err
 		}
 	}
 	if cfg.Insecure {
-		r.log.Warn("TLS certificate verification is off (--insecure): the token could be sent to an impostor")
+		log.Warn("TLS certificate verification is off (--insecure): the token could be sent to an impostor")
 	}
-
 	// Everything below may talk to authentik: set up the stop and drain contexts.
-	defer r.setUpStop(ctx)()
+	defer pace.setUpStop(ctx, cfg.DrainTimeout, cfg.Abort)()
 
-	r.log.Info("starting", zap.String("input", displayName(cfg.Input)), zap.String("format", string(in.format)),
+	log.Info("starting", zap.String("input", displayName(cfg.Input)), zap.String("format", string(in.format)),
 		zap.String("url", cfg.URL), zap.Bool("dry_run", cfg.DryRun), zap.String("on_existing", string(cfg.OnExisting)),
-		zap.Int("concurrency", cfg.Concurrency), zap.Float64("rate", cfg.Rate), zap.String("report", cfg.ReportPath))
+		zap.String("lookup", string(cfg.Lookup)), zap.Int("concurrency", cfg.Concurrency), zap.Float64("rate", cfg.Rate),
+		zap.String("report", cfg.ReportPath))
 	if !cfg.DryRun && in.size > bigImportBytes {
 		// F-U14: with gravatar avatars each create may wait seconds on an outside lookup.
-		r.log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create")
+		log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create")
 	}
-	if r.client != nil {
-		if err := r.preflight(); err != nil {
-			return report.Summary{}, interruptedOr(ctx, err)
-		}
-		r.groups = newGroupCache(r)
-	}
-
-	var deactivation *deactivationPlan
-	if cfg.DeactivateMissing {
-		if deactivation, err = r.planDeactivation(mp); err != nil {
+	if client != nil {
+		if err := preflight(pace, client, cfg.URL); err != nil {
 			return report.Summary{}, interruptedOr(ctx, err)
 		}
 	}
 
 	var resume *resumePlan
 	if cfg.ResumeFrom != "" {
-		if resume, err = r.planResume(); err != nil {
+		if resume, err = planResume(&cfg, in.fingerprint, log); err != nil {
 			return report.Summary{}, err
 		}
-		r.resumed = resume.done
 	}
 
+	pipe := &pipeline{pacer: pace, concurrency: cfg.Concurrency, groups: &groupDirectory{pacer: pace, client: client}}
+	var deactivation *deactivationPlan
+	if client != nil {
+		pipe.plan = &planner{pacer: pace, client: client, mode: cfg.OnExisting, reactivate: cfg.Reactivate,
+			dryRun: cfg.DryRun, order: &requestOrder{disabled: cfg.createFirstOnly}}
+		if resume != nil {
+			pipe.plan.open = resume.openLines()
+		}
+		snap, err := readUsersOnce(&cfg, pace, client, in, resume, log)
+		if err != nil {
+			return report.Summary{}, interruptedOr(ctx, err)
+		}
+		if cfg.DeactivateMissing {
+			if deactivation, err = planDeactivation(&cfg, in, mp, snap, log); err != nil {
+				return report.Summary{}, interruptedOr(ctx, err)
+			}
+		}
+		if cfg.Lookup != LookupPerRow {
+			pipe.plan.snap = snap
+		}
+	}
+	if resume != nil {
+		pipe.resumed = resume.done
+	}
+
+	rec, err := newRecorder(&cfg, in, pace, func() report.InputPosition {
+		return report.InputPosition{RowsRead: pipe.rowsRead.Load(), BytesRead: in.counter.n.Load(), Size: in.size, Finished: pipe.readAll.Load()}
+	}, resume)
+	if err != nil {
+		return report.Summary{}, err
+	}
+	results := make(chan rowResult, 2*cfg.Concurrency)
+	intents := make(chan intent, cfg.Concurrency)
+	recorded := make(chan error, 1)
+	go func() { recorded <- rec.loop(results, intents) }()
+
+	if client != nil && !cfg.DryRun {
+		pipe.apply = &applier{log: log, pacer: pace, client: client, plan: pipe.plan, retries: cfg.Retries, intents: intents}
+		var once sync.Once
+		pipe.warnOnce = func(row *mapping.Row) {
+			if row.Password != "" {
+				once.Do(func() { warnPasswords(log, cfg.URL) })
+			}
+		}
+	}
+	var runErr error
+	if resume != nil {
+		runErr = resume.carryOver(results)
+	}
+	if runErr == nil {
+		runErr = pipe.run(reader, displayName(cfg.Input), results)
+	}
+	if runErr == nil && deactivation != nil && !pace.stopped() {
+		runErr = deactivate(pace, client, deactivation, cfg.DryRun, cfg.Concurrency, results)
+	}
+	close(results)
+	writeErr := <-recorded
+	err = pace.outcome(ctx, runErr, writeErr, rec.failures)
+	return writeSummary(&cfg, rec.tally, err), err
+}
+
+// readUsersOnce reads authentik's users (or --scope-path's) into a snapshot when the run
+// can meet existing users and that is cheaper than looking rows up one by one, or when
+// --deactivate-missing needs them; nil otherwise.
+func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input, resume *resumePlan, log *zap.Logger) (*snapshot, error) {
+	meetsExisting := cfg.OnExisting != OnExistingFail || cfg.DeactivateMissing || cfg.DryRun || resume != nil
+	if !meetsExisting || (cfg.Lookup == LookupPerRow && !cfg.DeactivateMissing) {
+		return nil, nil
+	}
+	sr := &snapshotReader{pacer: pace, client: client, scope: cfg.ScopePath, log: log}
+	first, err := sr.page(1)
+	if err != nil {
+		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
+	}
+	// Looking rows up costs about one request per row that may exist: every row when
+	// existing users are skipped, updated or predicted; only the rows left in flight when a
+	// run in --on-existing fail mode is resumed.
+	perRowCost := in.rowsEstimate
+	if cfg.OnExisting == OnExistingFail && !cfg.DryRun && resume != nil {
+		perRowCost = len(resume.open)
+	}
+	if perRowCost < 0 { // standard input: unknown; the first page is read already
+		perRowCost = 1
+	}
+	choice := chooseLookup(cfg.Lookup, first.Pagination.TotalPages, perRowCost, cfg.DeactivateMissing)
+	log.Info("how existing users are found", zap.Bool("snapshot", choice.snapshot), zap.Bool("per_row", choice.perRow),
+		zap.Int("users", first.Pagination.Count), zap.Int("pages", first.Pagination.TotalPages), zap.Int("rows_estimate", in.rowsEstimate))
+	if !choice.snapshot {
+		return nil, nil
+	}
+	if choice.perRow && cfg.Lookup == LookupAuto {
+		cfg.Lookup = LookupPerRow // the snapshot serves deactivation only
+	}
+	snap, err := sr.read(first, cfg.DryRun)
+	if err != nil {
+		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
+	}
+	return snap, nil
+}
+
+// newRecorder opens the report (and, for a real run writing a file, its journal) and
+// sets up the counters and the progress display.
+func newRecorder(cfg *Config, in *input, pace *pacer, position func() report.InputPosition, resume *resumePlan) (*recorder, error) {
+	progress, err := report.NewProgress(report.ProgressConfig{
+		Out: cfg.Stderr, Mode: report.ProgressMode(cfg.Progress), IsTerminal: cfg.IsTerminal,
+		Interval: cfg.ProgressInterval, Logger: cfg.Logger, Position: position,
+	})
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
 	create := report.Create
 	if cfg.DryRun {
 		create = report.CreateBuffered // nothing is sent, so nothing to resume after a crash
 	}
 	out, err := create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
 	if err != nil {
-		return report.Summary{}, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
+		return nil, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
 	}
-	results := make(chan report.Result, 2*cfg.Concurrency)
-	writer, err := newResultWriter(r, out)
-	if err != nil {
-		out.Close()
-		return report.Summary{}, err
+	rec := &recorder{log: cfg.Logger, out: out, fingerprint: in.fingerprint, tally: report.NewTally(nil),
+		progress: progress, maxErrors: cfg.MaxErrors, stop: func(err error) { pace.stop(err) }}
+	if !cfg.DryRun && cfg.ReportPath != "-" && cfg.URL != "" {
+		var carried []int
+		if resume != nil {
+			carried = resume.open
+		}
+		if rec.journal, err = createJournal(journalPath(cfg.ReportPath), carried); err != nil {
+			out.Close()
+			return nil, &UsageError{Err: err}
+		}
 	}
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- writer.loop(results) }()
+	return rec, nil
+}
 
-	var runErr error
-	if resume != nil {
-		runErr = resume.carryOver(results)
+// writeSummary completes the summary with the outcome and writes it: the table on stderr,
+// and the JSON and Prometheus files when asked for.
+func writeSummary(cfg *Config, tally *report.Tally, err error) report.Summary {
+	s := tally.Summary()
+	s.ExitCode = ExitCode(err)
+	s.ExitMeaning = ExitMeaning(s.ExitCode)
+	s.ReportPath = cfg.ReportPath
+	s.DryRun = cfg.DryRun
+	report.WriteText(cfg.Stderr, s)
+	if p := cfg.SummaryJSON; p != "" {
+		if werr := report.WriteJSON(p, s); werr != nil {
+			cfg.Logger.Error("cannot write --summary-json", zap.String("path", p), zap.Error(werr))
+		}
 	}
-	if runErr == nil {
-		runErr = r.importRows(reader, results)
+	if p := cfg.MetricsFile; p != "" {
+		if werr := report.WritePrometheusFile(p, s); werr != nil {
+			cfg.Logger.Error("cannot write --metrics-file", zap.String("path", p), zap.Error(werr))
+		}
 	}
-	if runErr == nil && deactivation != nil && r.stopCtx.Err() == nil {
-		runErr = r.deactivate(deactivation, results)
-	}
-	close(results)
-	writeErr := <-writerDone
-	err = r.outcome(ctx, runErr, writeErr, writer.failures)
-	return writer.finish(err), err
+	return s
 }
 
 // bigImportBytes is the input size above which the avatar advice is logged (about 2 000 rows).
 const bigImportBytes = 256 << 10
 
 // warnPasswords says once per run that password cells are sent to authentik.
-func (r *run) warnPasswords() {
+func warnPasswords(log *zap.Logger, url string) {
 	msg := "the file has passwords: each is sent to authentik's set_password API in the request body; it is never logged nor written to the report"
-	if !strings.HasPrefix(strings.ToLower(r.cfg.URL), "https://") {
+	if !strings.HasPrefix(strings.ToLower(url), "https://") {
 		msg += "; this URL is not https, so they travel unencrypted"
 	}
-	r.log.Warn(msg)
+	log.Warn(msg)
 }
 
 // refuseInputAsOutput refuses an output file that is the input file: creating the report

@@ -14,6 +14,7 @@ import (
 //	akimport_rows{status="..."}                 gauge, every status, zeros included
 //	akimport_rows_total                         counter, rows of the run
 //	akimport_retries_total                      counter, retries of the run
+//	akimport_carried_over_rows                  gauge, rows copied from an earlier report (--resume)
 //	akimport_duration_seconds                   gauge
 //	akimport_last_run_timestamp_seconds         gauge, when the run finished
 //	akimport_last_success_timestamp_seconds     gauge, only after a successful real run
@@ -43,6 +44,8 @@ func WritePrometheus(w io.Writer, s Summary) error {
 	sample("akimport_rows_total", float64(s.Rows))
 	family("akimport_retries_total", "counter", "Retried requests of the last run.")
 	sample("akimport_retries_total", float64(s.Retries))
+	family("akimport_carried_over_rows", "gauge", "Rows of the last run's report carried over from an earlier report (--resume).")
+	sample("akimport_carried_over_rows", float64(s.CarriedOver))
 	family("akimport_duration_seconds", "gauge", "Duration of the last run.")
 	sample("akimport_duration_seconds", s.ElapsedSeconds)
 	family("akimport_last_run_timestamp_seconds", "gauge", "Unix time the last run finished.")

@@ -189,6 +189,7 @@ func TestWritePrometheusParses(t *testing.T) {
 			want := map[string]float64{
 				"akimport_rows_total":                 11,
 				"akimport_retries_total":              7,
+				"akimport_carried_over_rows":          0,
 				"akimport_duration_seconds":           4,
 				"akimport_last_run_timestamp_seconds": finished,
 				"akimport_exit_code":                  float64(tt.exitCode),

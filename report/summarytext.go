@@ -23,6 +23,9 @@ func WriteText(w io.Writer, s Summary) error {
 	if s.Retries != 0 {
 		rows = append(rows, tableRow{"retries", groupDigits(s.Retries)})
 	}
+	if s.CarriedOver != 0 {
+		rows = append(rows, tableRow{"carried over", groupDigits(s.CarriedOver)})
+	}
 	rows = append(rows,
 		tableRow{"elapsed", formatElapsed(s.ElapsedSeconds)},
 		tableRow{"rows/s", strconv.FormatFloat(s.RowsPerSecond, 'f', 1, 64)})

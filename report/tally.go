@@ -16,7 +16,10 @@ type Snapshot struct {
 	Rows    int64 // results so far
 	Failed  int64 // results that count against the run (Result.Failed)
 	Retries int64 // sum of Attempts-1 over the results
-	counts  [len(statusOrder)]int64
+	// CarriedOver counts rows copied from the report an earlier run wrote (--resume); they
+	// are in no other figure, so the counts and rows/s describe this run.
+	CarriedOver int64
+	counts      [len(statusOrder)]int64
 }
 
 // Count returns the number of results with status s.
@@ -49,6 +52,9 @@ func (t *Tally) Add(r Result) {
 	}
 }
 
+// AddCarried counts a row carried over from an earlier run's report.
+func (t *Tally) AddCarried() { t.snap.CarriedOver++ }
+
 // Snapshot returns the figures so far.
 func (t *Tally) Snapshot() Snapshot { return t.snap }
 
@@ -57,18 +63,20 @@ func (t *Tally) Snapshot() Snapshot { return t.snap }
 // report path, dry run and exit code, which the tally cannot know.
 type Summary struct {
 	// Counts has every status, zero counts included, so the JSON's shape does not vary.
-	Counts         map[Status]int64 `json:"counts"`
-	Rows           int64            `json:"rows"`
-	Failed         int64            `json:"failed"`
-	Retries        int64            `json:"retries"`
-	ElapsedSeconds float64          `json:"elapsed_seconds"`
-	RowsPerSecond  float64          `json:"rows_per_second"`
-	ReportPath     string           `json:"report_path"`
-	DryRun         bool             `json:"dry_run"`
-	ExitCode       int              `json:"exit_code"`
-	ExitMeaning    string           `json:"exit_meaning"`
-	StartedAt      time.Time        `json:"started_at"`
-	FinishedAt     time.Time        `json:"finished_at"`
+	Counts  map[Status]int64 `json:"counts"`
+	Rows    int64            `json:"rows"`
+	Failed  int64            `json:"failed"`
+	Retries int64            `json:"retries"`
+	// CarriedOver counts the rows --resume copied from the earlier report: done then, not now.
+	CarriedOver    int64     `json:"carried_over"`
+	ElapsedSeconds float64   `json:"elapsed_seconds"`
+	RowsPerSecond  float64   `json:"rows_per_second"`
+	ReportPath     string    `json:"report_path"`
+	DryRun         bool      `json:"dry_run"`
+	ExitCode       int       `json:"exit_code"`
+	ExitMeaning    string    `json:"exit_meaning"`
+	StartedAt      time.Time `json:"started_at"`
+	FinishedAt     time.Time `json:"finished_at"`
 }
 
 // Summary returns the figures with the run ending now. Call it once, at the end, and hand the
@@ -81,6 +89,7 @@ func (t *Tally) Summary() Summary {
 		Rows:           t.snap.Rows,
 		Failed:         t.snap.Failed,
 		Retries:        t.snap.Retries,
+		CarriedOver:    t.snap.CarriedOver,
 		ElapsedSeconds: elapsed,
 		StartedAt:      t.started,
 		FinishedAt:     finished,

@@ -30,6 +30,8 @@ type environment struct {
 type importOptions struct {
 	url, tokenFile, format, report, resume, mapping  string
 	onExisting, logFormat, progress, maxDeactivate   string
+	lookup                                           string
+	reactivate                                       bool
 	scopePath, summaryJSON, metricsFile, tokenOnFlag string
 	insecure, dryRun, deactivateMissing, verbose     bool
 	concurrency, burst, retries, maxErrors           int
@@ -155,6 +157,8 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
 	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
+	f.StringVar(&opts.lookup, "lookup", string(d.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
+	f.BoolVar(&opts.reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
 	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
 	f.StringVar(&opts.mapping, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
 	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
@@ -207,6 +211,7 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.Timeout, cfg.Retries = o.timeout, o.retries
 	cfg.DryRun = o.dryRun
 	cfg.OnExisting = importer.OnExisting(o.onExisting)
+	cfg.Lookup, cfg.Reactivate = importer.LookupMode(o.lookup), o.reactivate
 	cfg.ResumeFrom, cfg.MappingFile, cfg.MaxErrors = o.resume, o.mapping, o.maxErrors
 	cfg.DeactivateMissing, cfg.ScopePath = o.deactivateMissing, o.scopePath
 	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {

@@ -1,0 +1,143 @@
+package importer
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// journal is the write-ahead record beside the report (REPORT.journal): before a row's first
+// write akimport appends "sending LINE" and syncs it to disk; once the row's outcome is in
+// the report and says what happened, "done LINE" closes it. A row that a crash (kill -9,
+// power loss) caught in flight stays open, and only such rows may later be adopted as
+// "created by the earlier run" when --resume finds their user (see decide's provenance).
+// A row whose create may have gone through without an answer also stays open.
+//
+// One goroutine (the recorder) owns it. Intents from many workers are written together with
+// one fsync (group commit, as databases do), so the cost is one sync per batch, not per row.
+type journal struct {
+	f    *os.File
+	path string
+	open map[int]int // line → intents not closed yet
+}
+
+const (
+	journalHeader = "# akimport write-ahead journal: a row is \"sending\" before its first write and \"done\" once its outcome is in the report\n"
+	journalSend   = "sending "
+	journalDone   = "done "
+)
+
+// journalPath is where the journal of a report lives.
+func journalPath(report string) string { return report + ".journal" }
+
+// createJournal starts the journal of a run, carrying over the rows an earlier run left
+// open (they stay uncertain until this run settles them).
+func createJournal(path string, carried []int) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write the journal beside the report: %w", err)
+	}
+	j := &journal{f: f, path: path, open: map[int]int{}}
+	if _, err := f.WriteString(journalHeader); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing the journal %s: %w", path, err)
+	}
+	if err := j.intend(carried); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// intend records that these rows are about to be sent, durably: it returns after fsync.
+func (j *journal) intend(lines []int) error {
+	var b strings.Builder
+	for _, line := range lines {
+		b.WriteString(journalSend)
+		b.WriteString(strconv.Itoa(line))
+		b.WriteByte('\n')
+		j.open[line]++
+	}
+	if _, err := j.f.WriteString(b.String()); err != nil {
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("syncing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// settle closes a row's record once the report holds an outcome that says what happened.
+// Losing this line in a crash only costs a lookup on --resume, so it is not synced.
+func (j *journal) settle(line int) error {
+	if j.open[line] == 0 {
+		return nil
+	}
+	delete(j.open, line)
+	if _, err := j.f.WriteString(journalDone + strconv.Itoa(line) + "\n"); err != nil {
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// finish closes the journal; one with no open record has nothing to tell a resume and is
+// removed. It returns how many rows stay open.
+func (j *journal) finish() (open int, err error) {
+	err = j.f.Close()
+	if len(j.open) == 0 && err == nil {
+		err = os.Remove(j.path)
+	}
+	return len(j.open), err
+}
+
+// readJournal returns the rows a journal leaves open: sent, and never settled. A missing
+// journal leaves none open (the earlier run settled every row, or made no write).
+func readJournal(path string) ([]int, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+	}
+	defer f.Close()
+	open := map[int]bool{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		text := sc.Text()
+		var set bool
+		switch {
+		case strings.HasPrefix(text, "#"), text == "":
+			continue
+		case strings.HasPrefix(text, journalSend):
+			text, set = text[len(journalSend):], true
+		case strings.HasPrefix(text, journalDone):
+			text = text[len(journalDone):]
+		default:
+			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n, text)
+		}
+		line, err := strconv.Atoi(text)
+		if err != nil {
+			// The last record of a journal cut by a crash may be torn: it was never synced,
+			// so its row was never sent.
+			continue
+		}
+		open[line] = set
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+	}
+	var out []int
+	for line, isOpen := range open {
+		if isOpen {
+			out = append(out, line)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
