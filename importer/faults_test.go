@@ -11,8 +11,10 @@ import (
 	"github.com/akimport/akimport/report"
 )
 
-// Issue 4's acceptance: 2 000 rows against 5% 503, 5% 429 and 5% lost answers, for five
-// seeds: every user created exactly once, every line reported once, all `created`.
+// Issue 4's acceptance, and issue 9's: 2 000 rows against 5% 503, 5% 429, 5% lost answers
+// and 5% "act, then a proxy's 503", for five seeds: every user created exactly once, every
+// line reported once, all `created`, and at most one create request per username ever
+// reaches authentik (every uncertain create is looked up before it is retried).
 func TestFaultsNothingLostNothingDoubled(t *testing.T) {
 	const rows = 2000
 	for seed := int64(1); seed <= 5; seed++ {
@@ -23,6 +25,7 @@ func TestFaultsNothingLostNothingDoubled(t *testing.T) {
 					ServiceUnavailable: 0.05,
 					TooManyRequests:    0.05,
 					LostAnswer:         0.05,
+					ActThenUnavailable: 0.05,
 					RetryAfter:         time.Second,
 				},
 			})
@@ -55,9 +58,16 @@ func TestFaultsNothingLostNothingDoubled(t *testing.T) {
 				if n := h.sim.CreateCount(u.Username); n != 1 {
 					t.Fatalf("%s created %d times", u.Username, n)
 				}
+				if n := h.sim.PostCount(u.Username); n != 1 {
+					t.Fatalf("%s: %d create requests reached authentik, want 1", u.Username, n)
+				}
 			}
 			st := h.sim.Stats()
-			if st.Faults[authentiktest.FaultLostAnswer] == 0 || st.Faults[authentiktest.FaultTooManyRequests] == 0 || st.Faults[authentiktest.FaultServiceUnavailable] == 0 {
+			if st.DuplicateUsernameAttempts != 0 {
+				t.Errorf("%d duplicate-username create attempts, want 0", st.DuplicateUsernameAttempts)
+			}
+			if st.Faults[authentiktest.FaultLostAnswer] == 0 || st.Faults[authentiktest.FaultTooManyRequests] == 0 ||
+				st.Faults[authentiktest.FaultServiceUnavailable] == 0 || st.Faults[authentiktest.FaultActThenUnavailable] == 0 {
 				t.Errorf("faults injected %v: want some of each kind", st.Faults)
 			}
 			if sum.Retries == 0 {

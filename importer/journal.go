@@ -95,9 +95,12 @@ func (j *journal) finish() (open int, err error) {
 	return len(j.open), err
 }
 
-// readJournal returns the rows a journal leaves open: sent, and never settled. A missing
-// journal leaves none open (the earlier run settled every row, or made no write).
-func readJournal(path string) ([]int, error) {
+// readJournal returns the rows a journal leaves open: sent, and not settled, or settled but
+// missing from the report (reported): a crash, or a power loss that kept the synced journal
+// and lost the report's tail, must not turn the earlier run's own create into someone
+// else's user. A missing journal leaves none open (the earlier run settled every row, or
+// made no write).
+func readJournal(path string, reported *lineSet) ([]int, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -127,7 +130,7 @@ func readJournal(path string) ([]int, error) {
 			// so its row was never sent.
 			continue
 		}
-		open[line] = set
+		open[line] = set || !reported.has(line)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading the journal %s: %w", path, err)

@@ -31,11 +31,15 @@ var errOtherInput = errors.New("the report was made from another input file")
 func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, error) {
 	src := cfg.ResumeFrom
 	p := &resumePlan{source: src, done: &lineSet{}}
+	reported := &lineSet{}
 	var otherFP string
 	err := report.ReadFile(src, func(res report.Result) error {
 		if res.Input != "" && fingerprint != "" && res.Input != fingerprint {
 			otherFP = res.Input
 			return errOtherInput
+		}
+		if res.Line > 0 {
+			reported.add(res.Line)
 		}
 		if res.Done() {
 			p.rows++
@@ -52,7 +56,7 @@ func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, 
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
 	}
-	open, err := readJournal(journalPath(src))
+	open, err := readJournal(journalPath(src), reported)
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
 	}
