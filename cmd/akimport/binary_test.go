@@ -249,6 +249,12 @@ func checkEveryLineOnce(t *testing.T, s *simServer, rows []report.Result, n int,
 		if c := s.sim.CreateCount(u); c != 1 {
 			t.Errorf("%s was created %d times, want 1", u, c)
 		}
+		if c := s.sim.PostCount(u); c != 1 {
+			t.Errorf("%s: %d create requests reached authentik, want 1", u, c)
+		}
+	}
+	if d := s.sim.Stats().DuplicateUsernameAttempts; d != 0 {
+		t.Errorf("%d duplicate-username create attempts, want 0: a user in flight at a crash must be looked up, not created again", d)
 	}
 }
 
