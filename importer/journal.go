@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -101,18 +100,18 @@ func (j *journal) finish() (open int, err error) {
 // else's user. A missing journal leaves none open (the earlier run settled every row, or
 // made no write).
 func readJournal(path string, reported *lineSet) ([]int, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
 	}
-	defer f.Close()
 	open := map[int]bool{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		text := sc.Text()
+	records := strings.Split(string(data), "\n")
+	// The last piece has no newline: empty, or a record torn by a crash. A torn record was
+	// never synced, so its row was never sent.
+	for n, text := range records[:len(records)-1] {
 		var set bool
 		switch {
 		case strings.HasPrefix(text, "#"), text == "":
@@ -122,18 +121,13 @@ func readJournal(path string, reported *lineSet) ([]int, error) {
 		case strings.HasPrefix(text, journalDone):
 			text = text[len(journalDone):]
 		default:
-			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n, text)
+			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n+1, text)
 		}
 		line, err := strconv.Atoi(text)
 		if err != nil {
-			// The last record of a journal cut by a crash may be torn: it was never synced,
-			// so its row was never sent.
-			continue
+			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n+1, text)
 		}
 		open[line] = set || !reported.has(line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
 	}
 	var out []int
 	for line, isOpen := range open {

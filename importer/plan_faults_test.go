@@ -83,8 +83,13 @@ func TestResumeNeverAdoptsAPreExistingUser(t *testing.T) {
 		resume := cfg
 		resume.ResumeFrom = cfg.ReportPath
 		resume.Lookup = lookup
-		if _, err := importer.Run(context.Background(), resume); !errors.Is(err, importer.ErrRowsFailed) {
+		sum, err := importer.Run(context.Background(), resume)
+		if !errors.Is(err, importer.ErrRowsFailed) {
 			t.Fatalf("resume (%s): %v, want exit 1 (alice still exists)", lookup, err)
+		}
+		// The summary describes this run: newbie was created by run 1 and carried over.
+		if sum.CarriedOver != 1 || sum.Counts[report.StatusCreated] != 0 || sum.Rows != 1 {
+			t.Errorf("resume (%s): summary carried %d, created %d, rows %d; want 1, 0, 1", lookup, sum.CarriedOver, sum.Counts[report.StatusCreated], sum.Rows)
 		}
 		statuses := map[string]report.Status{}
 		for _, r := range readReport(t, cfg.ReportPath) {

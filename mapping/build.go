@@ -316,6 +316,9 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 			a.fail("groups", msgNotAList("list"))
 			return
 		}
+		// A list given is the whole set, an empty one included: [] clears the user's
+		// groups on update (F-L2), where an absent key leaves them alone.
+		req.Groups = make([]string, 0, len(raws))
 		for _, raw := range raws {
 			var s string
 			if json.Unmarshal(raw, &s) != nil {

@@ -111,3 +111,21 @@ func TestJSONLLongLines(t *testing.T) {
 		}
 	})
 }
+
+// "groups": [] is a set given empty (it clears a user's groups on update); an absent key is
+// no set at all.
+func TestJSONLEmptyGroupsIsGiven(t *testing.T) {
+	tests := []struct {
+		line    string
+		wantNil bool
+	}{
+		{`{"username":"a","name":"A","groups":[]}`, false},
+		{`{"username":"a","name":"A"}`, true},
+	}
+	for _, tt := range tests {
+		row := readOne(t, FormatJSONL, tt.line+"\n", nil)
+		if !row.Valid() || (row.Request.Groups == nil) != tt.wantNil || len(row.Request.Groups) != 0 {
+			t.Errorf("%s: groups %#v, want nil=%v and empty", tt.line, row.Request.Groups, tt.wantNil)
+		}
+	}
+}
