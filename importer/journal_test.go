@@ -3,9 +3,9 @@ package importer
 import (
 	"errors"
 	"os"
-	"strings"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap"

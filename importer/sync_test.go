@@ -347,18 +347,31 @@ func TestLegacyMigrationWithMapping(t *testing.T) {
 	}
 }
 
-// The online dry run predicts each --on-existing mode: what it says a row would do is what
-// the real run then does.
+// The online dry run predicts each --on-existing mode, with each --lookup and with
+// --reactivate: what it says a row would do is what the real run then does.
 func TestDryRunPredictsEachOnExistingMode(t *testing.T) {
+	type setting struct {
+		mode       importer.OnExisting
+		lookup     importer.LookupMode
+		reactivate bool
+	}
+	var settings []setting
 	for _, mode := range []importer.OnExisting{importer.OnExistingFail, importer.OnExistingSkip, importer.OnExistingUpdate} {
-		t.Run(string(mode), func(t *testing.T) {
+		for _, lookup := range []importer.LookupMode{importer.LookupAuto, importer.LookupSnapshot, importer.LookupPerRow} {
+			settings = append(settings, setting{mode, lookup, false})
+		}
+	}
+	settings = append(settings, setting{importer.OnExistingUpdate, importer.LookupSnapshot, true}, setting{importer.OnExistingUpdate, importer.LookupPerRow, true})
+	for _, st := range settings {
+		t.Run(fmt.Sprintf("%s/%s/reactivate=%v", st.mode, st.lookup, st.reactivate), func(t *testing.T) {
 			h := newHarness(t, authentiktest.Options{Users: []authentiktest.SeedUser{
 				{User: authentik.User{Username: "same", Name: "Same", IsActive: true, Path: "users"}},
 				{User: authentik.User{Username: "other", Name: "Old Name", IsActive: true, Path: "users"}},
+				{User: authentik.User{Username: "dormant", Name: "Dormant", IsActive: false, Path: "users"}},
 			}})
-			in := h.write("m.csv", "username,name\nsame,Same\nother,New Name\nfresh,Fresh\n")
+			in := h.write("m.csv", "username,name\nsame,Same\nother,New Name\nfresh,Fresh\ndormant,Dormant\n")
 			cfg := h.config(in)
-			cfg.OnExisting, cfg.DryRun = mode, true
+			cfg.OnExisting, cfg.Lookup, cfg.Reactivate, cfg.DryRun = st.mode, st.lookup, st.reactivate, true
 			_, dryErr := importer.Run(context.Background(), cfg)
 			plan := readReport(t, cfg.ReportPath)
 			if h.sim.Stats().Writes != 0 {
@@ -371,6 +384,9 @@ func TestDryRunPredictsEachOnExistingMode(t *testing.T) {
 				t.Errorf("exit codes: dry run %d, real run %d", importer.ExitCode(dryErr), importer.ExitCode(realErr))
 			}
 			want := map[report.Status]string{report.StatusCreated: "create", report.StatusUpdated: "update", report.StatusUnchanged: "unchanged"}
+			if len(done) != 4 || len(plan) != 4 {
+				t.Fatalf("reports of %d and %d rows, want 4", len(plan), len(done))
+			}
 			for i := range done {
 				p, d := plan[i], done[i]
 				predicted := strings.SplitN(p.Action, ":", 2)[0]
@@ -381,6 +397,10 @@ func TestDryRunPredictsEachOnExistingMode(t *testing.T) {
 					}
 					if p.Failed() != d.Failed() {
 						t.Errorf("line %d: plan failed=%v, run failed=%v", d.Line, p.Failed(), d.Failed())
+					}
+				case report.StatusUpdated:
+					if predicted != "update" && predicted != "reactivate" || (predicted == "reactivate") != strings.HasPrefix(d.Action, "reactivated") {
+						t.Errorf("line %d: plan %q, the run did %s (%s)", d.Line, p.Action, d.Status, d.Action)
 					}
 				default:
 					if want[d.Status] != predicted {
