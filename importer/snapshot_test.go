@@ -85,4 +85,3 @@ func BenchmarkSnapshotBytesPerUser(b *testing.B) {
 	users := SnapshotHeapPerUser(b.N)
 	b.ReportMetric(users, "bytes/user")
 }
-
