@@ -18,6 +18,7 @@ type input struct {
 	size        int64  // 0 when unknown (stdin, pipes)
 	fingerprint string // "" for stdin
 	format      mapping.Format
+	rows        rowCount // counted by countRows (input_count.go)
 }
 
 // openInput opens cfg.Input, decides its format and fingerprints it. The fingerprint is a

@@ -73,6 +73,7 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 	}
 	defer in.rc.Close()
 	r.in = in
+	defer in.countRows(ctx, cfg)() // progress's total, counted beside the run (input_count.go)
 	if err := refuseInputAsOutput(cfg); err != nil {
 		return report.Summary{}, err
 	}

@@ -27,7 +27,7 @@ func newResultWriter(r *run, out report.Writer) (*resultWriter, error) {
 		Interval:   r.cfg.ProgressInterval,
 		Logger:     r.log,
 		Position: func() report.InputPosition {
-			return report.InputPosition{RowsRead: r.rowsRead.Load(), BytesRead: r.in.counter.n.Load(), Size: r.in.size, Finished: r.readAll.Load()}
+			return r.in.position(r.rowsRead.Load(), r.readAll.Load())
 		},
 	})
 	if err != nil {

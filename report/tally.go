@@ -13,10 +13,13 @@ type Tally struct {
 // Snapshot is the tally's figures at one moment, as the progress display sees them. It is a
 // plain value: copying it is cheap and needs no locks.
 type Snapshot struct {
-	Rows    int64 // results so far
-	Failed  int64 // results that count against the run (Result.Failed)
-	Retries int64 // sum of Attempts-1 over the results
-	counts  [len(statusOrder)]int64
+	Rows int64 // results so far
+	// InputRows are the results of input rows (line > 0), which progress counts against
+	// the rows in the file; the deactivations (line 0) come on top.
+	InputRows int64
+	Failed    int64 // results that count against the run (Result.Failed)
+	Retries   int64 // sum of Attempts-1 over the results
+	counts    [len(statusOrder)]int64
 }
 
 // Count returns the number of results with status s.
@@ -38,6 +41,9 @@ func NewTally(now func() time.Time) *Tally {
 // Add counts one result.
 func (t *Tally) Add(r Result) {
 	t.snap.Rows++
+	if r.Line > 0 {
+		t.snap.InputRows++
+	}
 	if i := statusIndex(r.Status); i >= 0 {
 		t.snap.counts[i]++
 	}
