@@ -3,6 +3,7 @@ module github.com/akimport/akimport
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/gocarina/gocsv v0.0.0-20240520201108-78e41c74b4b1
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.73.1

@@ -21,6 +21,7 @@ type input struct {
 	// rowsEstimate is an upper bound of the rows (the file's lines), -1 when unknown.
 	rowsEstimate int
 	format       mapping.Format
+	rows         rowCount // counted by countRows (input_count.go)
 }
 
 // openInput opens cfg.Input, decides its format and fingerprints it. The fingerprint is a

@@ -29,6 +29,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 		return report.Summary{}, err
 	}
 	defer in.rc.Close()
+	defer in.countRows(ctx, &cfg)()
 	if err := refuseInputAsOutput(&cfg); err != nil {
 		return report.Summary{}, err
 	}
@@ -104,7 +105,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 	}
 
 	rec, err := newRecorder(&cfg, in, pace, func() report.InputPosition {
-		return report.InputPosition{RowsRead: pipe.rowsRead.Load(), BytesRead: in.counter.n.Load(), Size: in.size, Finished: pipe.readAll.Load()}
+		return in.position(pipe.rowsRead.Load(), pipe.readAll.Load())
 	}, resume)
 	if err != nil {
 		return report.Summary{}, err

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,15 +48,17 @@ const barInterval = 100 * time.Millisecond
 
 // ProgressConfig configures NewProgress.
 type ProgressConfig struct {
-	Out        io.Writer // where the bar is drawn: stderr
+	// Out is where the bar is drawn: stderr. When it is a *StatusLine that the logger also
+	// writes through, log lines go above the bar instead of through it.
+	Out        io.Writer
 	Mode       ProgressMode
 	IsTerminal bool          // Out is a terminal (the CLI asks golang.org/x/term)
 	Interval   time.Duration // between log lines when there is no bar; 0 means DefaultProgressInterval
 	Logger     *zap.Logger   // receives the log lines; nil means none
-	// Position returns the input bytes read so far and the input's size, from which the
-	// total number of rows is estimated. A size of 0 (stdin, a pipe) means unknown: no
-	// percentage, no ETA. It is called from the progress goroutine, so it must be safe for
-	// that (an atomic counter). Nil means unknown.
+	// Position says how far the reader is and, once known, how many rows the input has;
+	// without that total (stdin, a pipe, or still counting) there is no percentage and no
+	// ETA. It is called from the progress goroutine, so it must be safe for that (atomic
+	// counters). Nil means nothing is known.
 	Position func() InputPosition
 	Clock    Clock // nil means the wall clock
 }
@@ -96,13 +97,20 @@ func newProgress(cfg ProgressConfig, afterRefresh func()) (Progress, error) {
 			interval = DefaultProgressInterval
 		}
 	}
+	started := cfg.Clock.Now()
 	p := &progress{
 		cfg:          cfg,
 		bar:          bar,
-		started:      cfg.Clock.Now(),
+		started:      started,
+		rate:         newRateMeter(started),
 		afterRefresh: afterRefresh,
 		stop:         make(chan struct{}),
 		stopped:      make(chan struct{}),
+	}
+	if bar {
+		if p.line, _ = cfg.Out.(*StatusLine); p.line == nil {
+			p.line = NewStatusLine(cfg.Out, nil)
+		}
 	}
 	ticks, stopTicker := cfg.Clock.NewTicker(interval)
 	go p.run(ticks, stopTicker)
@@ -115,17 +123,18 @@ type noProgress struct{}
 func (noProgress) Update(Snapshot) {}
 func (noProgress) Done()           {}
 
-// progress is the bar or the log lines. mu guards the figures and the output, which the
-// report goroutine (Update, Done) and the ticker goroutine (refresh) share.
+// progress is the bar or the log lines. mu guards the figures, which the report goroutine
+// (Update) and the ticker goroutine (refresh) share.
 type progress struct {
 	cfg          ProgressConfig
 	bar          bool
+	line         *StatusLine // the bar's line; nil without a bar
 	started      time.Time
 	afterRefresh func()
 
-	mu       sync.Mutex
-	snap     Snapshot
-	drawnLen int // length of the bar line on screen, to clear it
+	mu   sync.Mutex
+	snap Snapshot
+	rate *rateMeter // only the ticker goroutine uses it
 
 	stop     chan struct{}
 	stopped  chan struct{}
@@ -142,12 +151,8 @@ func (p *progress) Done() {
 	p.doneOnce.Do(func() {
 		close(p.stop)
 		<-p.stopped
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.bar && p.drawnLen > 0 {
-			// Best effort: a terminal that cannot be written to has no bar to clear.
-			_, _ = io.WriteString(p.cfg.Out, "\r"+strings.Repeat(" ", p.drawnLen)+"\r")
-			p.drawnLen = 0
+		if p.line != nil {
+			p.line.Clear()
 		}
 	})
 }
@@ -171,18 +176,13 @@ func (p *progress) run(ticks <-chan time.Time, stopTicker func()) {
 
 func (p *progress) refresh() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	f := computeFigures(p.snap, p.cfg.Clock.Now().Sub(p.started), p.cfg.Position())
+	snap := p.snap
+	p.mu.Unlock()
+	now := p.cfg.Clock.Now()
+	f := computeFigures(snap, now.Sub(p.started), p.cfg.Position(), p.rate.add(now, snap.Rows))
 	if !p.bar {
 		p.cfg.Logger.Info("progress", logFields(f)...)
 		return
 	}
-	line := renderBar(f)
-	pad := ""
-	if len(line) < p.drawnLen {
-		pad = strings.Repeat(" ", p.drawnLen-len(line)) // wipe the end of a longer frame
-	}
-	// Best effort: progress must never stop an import.
-	_, _ = io.WriteString(p.cfg.Out, "\r"+line+pad)
-	p.drawnLen = len(line)
+	p.line.Show(renderBar(f))
 }

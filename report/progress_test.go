@@ -106,7 +106,11 @@ func snapshotOf(counts map[Status]int) Snapshot {
 	tally := NewTally(nil)
 	for _, status := range statusOrder {
 		for range counts[status] {
-			tally.Add(Result{Status: status, Attempts: 1})
+			line := 1
+			if status == StatusDeactivated {
+				line = 0
+			}
+			tally.Add(Result{Line: line, Status: status, Attempts: 1})
 		}
 	}
 	return tally.Snapshot()
@@ -114,57 +118,60 @@ func snapshotOf(counts map[Status]int) Snapshot {
 
 func TestRenderBar(t *testing.T) {
 	tests := []struct {
-		name       string
-		counts     map[Status]int
-		elapsed    time.Duration
-		read, size int64
-		rowsRead   int64
-		finished   bool
-		want       string
+		name    string
+		counts  map[Status]int
+		elapsed time.Duration
+		pos     InputPosition
+		rate    float64
+		want    string
 	}{
 		{
 			name:    "the design's example",
 			counts:  map[Status]int{StatusCreated: 4100, StatusExists: 100, StatusInvalid: 13},
-			elapsed: 5 * time.Second,
-			read:    421_300, size: 1_000_000,
-			want: "[=======>            ] 4 213/~10 000 rows  42%  843 rows/s  ETA 7s  created 4 100  exists 100  invalid 13  failed 0",
+			elapsed: 5 * time.Second, rate: 812,
+			pos:  InputPosition{RowsRead: 4300, BytesRead: 430_000, Rows: 10_000, Counted: true},
+			want: "[=======>            ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created 4 100  exists 100  invalid 13  failed 0",
 		},
 		{
-			name:    "unknown size: no total, no percentage, no ETA",
+			name:    "stdin: rows and bytes, no total, no percentage, no ETA",
 			counts:  map[Status]int{StatusCreated: 1234},
-			elapsed: 2 * time.Second,
-			want:    "1 234 rows  617 rows/s  created 1 234  invalid 0  failed 0",
+			elapsed: 2 * time.Second, rate: 617,
+			pos:  InputPosition{RowsRead: 1240, BytesRead: 1_234_567},
+			want: "1 234 rows  1.2 MiB read  617 rows/s  created 1 234  invalid 0  failed 0",
 		},
 		{
-			name:    "nothing yet",
-			elapsed: 0,
-			read:    0, size: 500,
+			name: "nothing yet",
 			want: "0 rows  0 rows/s  created 0  invalid 0  failed 0",
 		},
 		{
-			name:    "bytes read, no rows yet",
+			name:    "counted, nothing reported yet: no ETA without a rate",
 			elapsed: time.Second,
-			read:    10, size: 1000,
-			want: "[                    ] 0/~? rows  1%  0 rows/s  created 0  invalid 0  failed 0",
+			pos:     InputPosition{BytesRead: 10, Rows: 3000, Counted: true},
+			want:    "[                    ] 0/3 000 rows  0%  0 rows/s  created 0  invalid 0  failed 0",
 		},
 		{
-			name:     "the reader is ahead of the rows reported",
-			counts:   map[Status]int{StatusCreated: 1000},
-			elapsed:  10 * time.Second,
-			rowsRead: 1850, read: 800, size: 800, finished: true,
-			want: "[=========>          ] 1 000/~1 850 rows  54%  100 rows/s  ETA 9s  created 1 000  invalid 0  failed 0",
+			name:    "the reader finished ahead of the count: it is right",
+			counts:  map[Status]int{StatusCreated: 1000},
+			elapsed: 10 * time.Second, rate: 100,
+			pos:  InputPosition{RowsRead: 1850, Rows: 1800, Counted: true, Finished: true},
+			want: "[=========>          ] 1 000/1 850 rows  54%  100 rows/s  ETA 9s  created 1 000  invalid 0  failed 0",
 		},
 		{
-			name:    "all read",
-			counts:  map[Status]int{StatusPlanned: 50, StatusRejected: 2, StatusFailed: 1},
-			elapsed: 10 * time.Second,
-			read:    800, size: 800,
-			want: "[====================] 53/~53 rows  100%  5 rows/s  ETA 0s  created 0  planned 50  invalid 0  rejected 2  failed 1",
+			name:    "deactivations come on top of the input rows",
+			counts:  map[Status]int{StatusUpdated: 50, StatusDeactivated: 3},
+			elapsed: 10 * time.Second, rate: 5.3,
+			pos:  InputPosition{RowsRead: 50, Rows: 50, Counted: true, Finished: true},
+			want: "[====================] 50/50 rows  100%  5 rows/s  ETA 0s  created 0  updated 50  deactivated 3  invalid 0  failed 0",
+		},
+		{
+			name: "an empty input is done",
+			pos:  InputPosition{Counted: true, Finished: true},
+			want: "[====================] 0/0 rows  100%  0 rows/s  created 0  invalid 0  failed 0",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := computeFigures(snapshotOf(tt.counts), tt.elapsed, InputPosition{RowsRead: tt.rowsRead, BytesRead: tt.read, Size: tt.size, Finished: tt.finished})
+			f := computeFigures(snapshotOf(tt.counts), tt.elapsed, tt.pos, tt.rate)
 			if got := renderBar(f); got != tt.want {
 				t.Errorf("renderBar:\ngot  %q\nwant %q", got, tt.want)
 			}
@@ -172,16 +179,39 @@ func TestRenderBar(t *testing.T) {
 	}
 }
 
+func TestRateMeter(t *testing.T) {
+	m := newRateMeter(runStart)
+	steps := []struct {
+		after time.Duration
+		rows  int64
+		want  float64
+	}{
+		{after: 0, rows: 0, want: 0},
+		{after: 5 * time.Second, rows: 1000, want: 200}, // a --resume carried 1 000 rows over
+		{after: 10 * time.Second, rows: 1050, want: 105},
+		{after: 15 * time.Second, rows: 1100, want: 10}, // the window forgets the burst
+		{after: 25 * time.Second, rows: 1200, want: 10},
+	}
+	for _, s := range steps {
+		if got := m.add(runStart.Add(s.after), s.rows); got != s.want {
+			t.Errorf("after %v with %d rows: rate = %v, want %v", s.after, s.rows, got, s.want)
+		}
+	}
+	if len(m.samples) > 3 {
+		t.Errorf("%d samples kept, want the window's only", len(m.samples))
+	}
+}
+
 func TestProgressBar(t *testing.T) {
 	var out syncBuffer
-	var read, size int64 = 0, 1000
+	var pos InputPosition
 	var posMu sync.Mutex
 	tp := startProgress(t, ProgressConfig{
 		Out: &out, Mode: ProgressAuto, IsTerminal: true,
 		Position: func() InputPosition {
 			posMu.Lock()
 			defer posMu.Unlock()
-			return InputPosition{BytesRead: read, Size: size}
+			return pos
 		},
 	})
 	if tp.clock.interval != barInterval {
@@ -195,30 +225,31 @@ func TestProgressBar(t *testing.T) {
 		t.Fatalf("drawn before any tick: %q", got)
 	}
 
+	// Still counting: no percentage yet.
 	posMu.Lock()
-	read = 500
+	pos = InputPosition{RowsRead: 1010, BytesRead: 2048}
 	posMu.Unlock()
 	tp.clock.advance(2 * time.Second)
 	tp.tick(t)
-	first := "\r[=========>          ] 1 002/~2 004 rows  50%  501 rows/s  ETA 2s  created 2  invalid 1 000  failed 0"
+	first := clearLine + "1 002 rows  2.0 KiB read  501 rows/s  created 2  invalid 1 000  failed 0"
 	if got := out.String(); got != first {
 		t.Fatalf("first frame:\ngot  %q\nwant %q", got, first)
 	}
 
-	// A shorter frame wipes the end of the longer one.
-	tp.Update(snapshotOf(map[Status]int{StatusCreated: 3}))
+	// Counted: each frame erases the line and draws itself whole.
+	posMu.Lock()
+	pos = InputPosition{RowsRead: 1010, BytesRead: 4096, Rows: 2004, Counted: true}
+	posMu.Unlock()
+	tp.clock.advance(2 * time.Second)
 	tp.tick(t)
-	secondLine := "[=========>          ] 3/~6 rows  50%  2 rows/s  ETA 2s  created 3  invalid 0  failed 0"
-	second := "\r" + secondLine + strings.Repeat(" ", len(first)-1-len(secondLine))
+	second := clearLine + "[=========>          ] 1 002/2 004 rows  50%  251 rows/s  ETA 4s  created 2  invalid 1 000  failed 0"
 	if got := strings.TrimPrefix(out.String(), first); got != second {
 		t.Fatalf("second frame:\ngot  %q\nwant %q", got, second)
 	}
 
 	tp.Done()
-	// The padding is already blank: clearing the text of the last frame is enough.
-	clear := "\r" + strings.Repeat(" ", len(secondLine)) + "\r"
-	if got := strings.TrimPrefix(out.String(), first+second); got != clear {
-		t.Errorf("Done wrote %q, want the line cleared %q", got, clear)
+	if got := strings.TrimPrefix(out.String(), first+second); got != clearLine {
+		t.Errorf("Done wrote %q, want the line cleared %q", got, clearLine)
 	}
 	if !tp.clock.stopped {
 		t.Error("Done did not stop the ticker")
@@ -230,7 +261,7 @@ func TestProgressLogLines(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	tp := startProgress(t, ProgressConfig{
 		Out: &syncBuffer{}, Mode: ProgressAuto, IsTerminal: false, Logger: zap.New(core),
-		Position: func() InputPosition { return InputPosition{BytesRead: 250, Size: 1000} },
+		Position: func() InputPosition { return InputPosition{RowsRead: 120, BytesRead: 250, Rows: 400, Counted: true} },
 	})
 	if tp.clock.interval != DefaultProgressInterval {
 		t.Errorf("log interval = %v, want %v", tp.clock.interval, DefaultProgressInterval)
@@ -249,7 +280,7 @@ func TestProgressLogLines(t *testing.T) {
 	}
 	want := map[string]any{
 		"rows": int64(100), "created": int64(90), "invalid": int64(10), "failed": int64(0),
-		"rate": 10.0, "elapsed": 10 * time.Second, "percent": 25.0, "total_estimate": int64(400),
+		"rate": 10.0, "elapsed": 10 * time.Second, "percent": 25.0, "total": int64(400),
 		"eta": 30 * time.Second,
 	}
 	got := entries[0].ContextMap()

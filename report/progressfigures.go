@@ -11,55 +11,86 @@ import (
 
 // figures are what the progress display shows, computed from a snapshot.
 type figures struct {
-	snap    Snapshot
-	elapsed time.Duration
-	rate    float64       // rows per second since the start
-	known   bool          // the input size is known: the fields below are set
-	total   int64         // estimated rows in the input
-	percent float64       // of the input read
-	eta     time.Duration // estimated time left; -1 when no rows have arrived yet
+	snap      Snapshot
+	elapsed   time.Duration
+	rate      float64       // rows per second lately (see rateMeter)
+	bytesRead int64         // shown instead of a percentage when the total is not known
+	known     bool          // the total is known: the fields below are set
+	total     int64         // rows in the input
+	done      int64         // input rows reported
+	percent   float64       // done of total
+	eta       time.Duration // time left at the current rate; -1 when there is no rate yet
 }
 
-// InputPosition is how far the reader is in the input, from which the total number of rows
-// is estimated.
+// InputPosition is how far the reader is in the input and, once counted, how many rows it
+// has.
 type InputPosition struct {
-	RowsRead  int64 // rows the reader has handed on (0: use the rows reported)
-	BytesRead int64
-	Size      int64 // the input's size; 0 when unknown (stdin, a pipe)
-	Finished  bool  // the reader reached the end: RowsRead is the total
+	RowsRead  int64 // rows the reader has handed on
+	BytesRead int64 // input bytes read so far
+	Rows      int64 // rows in the whole input, counted by a first pass; valid when Counted
+	Counted   bool
+	Finished  bool // the reader reached the end: RowsRead is the total
 }
 
-// computeFigures estimates the total from the rows read and the share of the input's bytes
-// they came from: 4 213 rows read from 42% of the bytes make about 10 000 rows. The
-// percentage is of rows reported, which lag the reader by the rows in flight.
-func computeFigures(s Snapshot, elapsed time.Duration, pos InputPosition) figures {
-	f := figures{snap: s, elapsed: elapsed, eta: -1}
-	if elapsed > 0 {
-		f.rate = float64(s.Rows) / elapsed.Seconds()
-	}
-	rowsRead := max(pos.RowsRead, s.Rows)
+// computeFigures shows a percentage only when the total is known: counted before the run
+// (a regular file), or read to its end. It is of the input rows reported (line > 0: not the
+// deactivations that follow them), which lag the reader by the rows in flight. An estimate
+// from the share of bytes read would be wrong by the reader's read-ahead.
+func computeFigures(s Snapshot, elapsed time.Duration, pos InputPosition, rate float64) figures {
+	f := figures{snap: s, elapsed: elapsed, rate: rate, bytesRead: pos.BytesRead, eta: -1}
 	switch {
 	case pos.Finished:
-		f.total = rowsRead
-	case pos.Size > 0 && pos.BytesRead > 0:
-		share := min(float64(pos.BytesRead)/float64(pos.Size), 1)
-		f.total = max(int64(math.Round(float64(rowsRead)/share)), rowsRead)
-		if f.total == 0 {
-			f.known, f.percent = true, share*100
-			return f
-		}
+		f.total = pos.RowsRead
+	case pos.Counted:
+		f.total = max(pos.Rows, pos.RowsRead) // the reader is right if they disagree
 	default:
 		return f
 	}
 	f.known = true
+	f.done = min(s.InputRows, f.total)
+	f.percent = 100
 	if f.total > 0 {
-		f.percent = min(float64(s.Rows)/float64(f.total), 1) * 100
+		f.percent = float64(f.done) / float64(f.total) * 100
 	}
-	if f.rate > 0 {
-		left := float64(max(f.total-s.Rows, 0)) / f.rate
-		f.eta = time.Duration(left * float64(time.Second))
+	if rate > 0 {
+		f.eta = time.Duration(float64(f.total-f.done) / rate * float64(time.Second))
 	}
 	return f
+}
+
+// rateWindow is how far back the rate looks: long enough to smooth the bursts of a worker
+// pool, short enough that the ETA follows a change of pace (a --resume carries its rows over
+// at once; a server slows down).
+const rateWindow = 10 * time.Second
+
+// rateMeter is the recent rate of rows: from the newest sample at least rateWindow old (or
+// the start) to now.
+type rateMeter struct {
+	samples []rateSample
+}
+
+type rateSample struct {
+	at   time.Time
+	rows int64
+}
+
+func newRateMeter(start time.Time) *rateMeter {
+	return &rateMeter{samples: []rateSample{{at: start}}}
+}
+
+// add records the rows at a moment and returns the rate.
+func (m *rateMeter) add(at time.Time, rows int64) float64 {
+	m.samples = append(m.samples, rateSample{at: at, rows: rows})
+	old := 0
+	for old+2 < len(m.samples) && at.Sub(m.samples[old+1].at) >= rateWindow {
+		old++
+	}
+	m.samples = m.samples[old:]
+	first := m.samples[0]
+	if dt := at.Sub(first.at).Seconds(); dt > 0 {
+		return float64(rows-first.rows) / dt
+	}
+	return 0
 }
 
 // shownStatuses are the statuses the progress shows: created, invalid and failed always (the
@@ -81,9 +112,11 @@ func shownStatuses(s Snapshot) []Status {
 
 const barWidth = 20
 
-// renderBar draws one frame, without the leading "\r":
+// renderBar draws one frame:
 //
-//	[========>           ] 4 213/~10 000 rows  42%  812 rows/s  ETA 7s  created 4 100  invalid 13  failed 0
+//	[========>           ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created 4 100  invalid 13  failed 0
+//
+// and without a known total (stdin): 4 213 rows  1.2 MiB read  812 rows/s  created …
 func renderBar(f figures) string {
 	var b strings.Builder
 	if f.known {
@@ -97,14 +130,12 @@ func renderBar(f figures) string {
 		default:
 			b.WriteString(strings.Repeat(" ", barWidth))
 		}
-		b.WriteString("] ")
-		total := "?" // no rows yet to estimate from
-		if f.total > 0 {
-			total = groupDigits(f.total)
-		}
-		fmt.Fprintf(&b, "%s/~%s rows  %d%%", groupDigits(f.snap.Rows), total, int(f.percent))
+		fmt.Fprintf(&b, "] %s/%s rows  %d%%", groupDigits(f.done), groupDigits(f.total), int(f.percent))
 	} else {
 		fmt.Fprintf(&b, "%s rows", groupDigits(f.snap.Rows))
+		if f.bytesRead > 0 {
+			fmt.Fprintf(&b, "  %s read", byteSize(f.bytesRead))
+		}
 	}
 	fmt.Fprintf(&b, "  %s rows/s", groupDigits(int64(math.Round(f.rate))))
 	if f.known && f.eta >= 0 {
@@ -114,6 +145,20 @@ func renderBar(f figures) string {
 		fmt.Fprintf(&b, "  %s %s", status, groupDigits(f.snap.Count(status)))
 	}
 	return b.String()
+}
+
+// byteSize says n bytes in binary units, as pv does: 512 B, 1.2 KiB, 376.0 MiB.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // logFields are the same figures as fields of a log line.
@@ -126,10 +171,7 @@ func logFields(f figures) []zap.Field {
 		zap.Float64("rate", math.Round(f.rate*10)/10),
 		zap.Duration("elapsed", f.elapsed.Round(time.Second)))
 	if f.known {
-		fields = append(fields, zap.Float64("percent", math.Round(f.percent*10)/10))
-		if f.total > 0 {
-			fields = append(fields, zap.Int64("total_estimate", f.total))
-		}
+		fields = append(fields, zap.Float64("percent", math.Round(f.percent*10)/10), zap.Int64("total", f.total))
 		if f.eta >= 0 {
 			fields = append(fields, zap.Duration("eta", f.eta.Round(time.Second)))
 		}

@@ -13,9 +13,12 @@ type Tally struct {
 // Snapshot is the tally's figures at one moment, as the progress display sees them. It is a
 // plain value: copying it is cheap and needs no locks.
 type Snapshot struct {
-	Rows    int64 // results so far
-	Failed  int64 // results that count against the run (Result.Failed)
-	Retries int64 // sum of Attempts-1 over the results
+	Rows int64 // results so far
+	// InputRows are the results of input rows (line > 0), which progress counts against
+	// the rows in the file; the deactivations (line 0) come on top.
+	InputRows int64
+	Failed    int64 // results that count against the run (Result.Failed)
+	Retries   int64 // sum of Attempts-1 over the results
 	// CarriedOver counts rows copied from the report an earlier run wrote (--resume); they
 	// are in no other figure, so the counts and rows/s describe this run.
 	CarriedOver int64
@@ -41,6 +44,9 @@ func NewTally(now func() time.Time) *Tally {
 // Add counts one result.
 func (t *Tally) Add(r Result) {
 	t.snap.Rows++
+	if r.Line > 0 {
+		t.snap.InputRows++
+	}
 	if i := statusIndex(r.Status); i >= 0 {
 		t.snap.counts[i]++
 	}

@@ -219,10 +219,11 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	}
 	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
 	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
-	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, env.stderr, env.isTerminal
+	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
+	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
 	cfg.Abort = env.abort
 	cfg.Version, _ = versionInfo()
-	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr); err != nil {
+	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, stderr); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+
+	"github.com/akimport/akimport/report"
 )
 
 // newLogger builds the zap logger: console or JSON, on stderr, info level (debug with -v).
@@ -31,4 +35,26 @@ func newLogger(format string, verbose bool, w io.Writer) (*zap.Logger, error) {
 		level = zapcore.DebugLevel
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), level)), nil
+}
+
+// sharedStderr wraps stderr for the progress bar and the logs together: each log line is
+// written above the bar, which is redrawn below it, so no line lands inside a frame.
+func sharedStderr(w io.Writer) *report.StatusLine {
+	return report.NewStatusLine(w, terminalWidth(w))
+}
+
+// terminalWidth asks the terminal behind w for its columns at each call (it may be
+// resized); nil when w is not a file.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	return func() int {
+		cols, _, err := term.GetSize(int(f.Fd()))
+		if err != nil {
+			return 0
+		}
+		return cols
+	}
 }
