@@ -9,29 +9,39 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/limit"
 )
 
 // errStopped means the run was stopped (signal, --max-errors, fatal) before a request
 // could be made.
 var errStopped = errors.New("the run was stopped before this request could be made")
 
-// pace waits before attempt number try (0 = first): the backoff after a transient failure
-// (Retry-After wins), then a token from the one limiter all workers share, so retries count
-// against --rate too. It returns errStopped if the run stops meanwhile.
-func (r *run) pace(try int, lastErr error) error {
+// pace waits before attempt number try (0 = first) of a request of kind: the backoff after
+// a transient failure (Retry-After wins), then, with --concurrency auto, a slot of the
+// adaptive limit, then a token from the one limiter all workers share, so retries count
+// against both. It returns errStopped if the run stops meanwhile; otherwise the caller
+// sends the request and must call done with its error, which frees the slot and tells the
+// adaptive limit how the server answered.
+func (r *run) pace(kind string, try int, lastErr error) (done func(error), err error) {
 	if try > 0 {
 		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:
 		case <-r.stopCtx.Done():
 			t.Stop()
-			return errStopped
+			return nil, errStopped
 		}
 	}
-	if err := r.limiter.Wait(r.stopCtx); err != nil {
-		return errStopped
+	slot, err := r.adaptive.Acquire(r.stopCtx, kind)
+	if err != nil {
+		return nil, errStopped
 	}
-	return nil
+	if err := r.limiter.Wait(r.stopCtx); err != nil {
+		slot.End(limit.NoSignal)
+		return nil, errStopped
+	}
+	slot.Begin()
+	return func(err error) { slot.End(outcomeOf(err)) }, nil
 }
 
 // call makes one logical request through pace, retrying transient failures up to --retries
@@ -41,7 +51,8 @@ func (r *run) pace(try int, lastErr error) error {
 func (r *run) call(what string, attempts *int, op func(ctx context.Context) error) error {
 	var err error
 	for try := 0; ; try++ {
-		if perr := r.pace(try, err); perr != nil {
+		done, perr := r.pace(what, try, err)
+		if perr != nil {
 			if err != nil {
 				return fmt.Errorf("%w (last error: %w)", perr, err)
 			}
@@ -51,6 +62,7 @@ func (r *run) call(what string, attempts *int, op func(ctx context.Context) erro
 			*attempts++
 		}
 		err = op(r.reqCtx)
+		done(err)
 		r.noteAnswer(err)
 		if err == nil {
 			return nil

@@ -82,7 +82,8 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 			}
 			uncertain = false
 		}
-		if err := r.pace(try, lastErr); err != nil {
+		done, err := r.pace("create user", try, lastErr)
+		if err != nil {
 			if try == 0 {
 				return res, false
 			}
@@ -90,6 +91,7 @@ func (r *run) create(row mapping.Row) (report.Result, bool) {
 		}
 		res.Attempts++
 		u, err := r.client.CreateUser(r.reqCtx, row.Request)
+		done(err)
 		r.noteAnswer(err)
 		lastErr = err
 		switch {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/limit"
 	"github.com/akimport/akimport/mapping"
 	"github.com/akimport/akimport/report"
 )
@@ -26,6 +27,9 @@ type run struct {
 	backoff authentik.Backoff
 	groups  *groupCache
 	resumed *lineSet // lines an earlier report records as done; nil without --resume
+
+	// adaptive is --concurrency auto's limit on requests in flight; nil otherwise.
+	adaptive *limit.Limiter
 
 	// stop ends the intake of rows: a signal (through the parent context), --max-errors,
 	// a fatal error. In-flight requests run under reqCtx, which is cancelled only after
@@ -62,6 +66,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 		limit = rate.Limit(cfg.Rate)
 	}
 	r.limiter = rate.NewLimiter(limit, cfg.Burst)
+	r.adaptive = newAdaptiveLimit(&r.cfg)
 	return r.execute(ctx)
 }
 

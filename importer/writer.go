@@ -29,6 +29,7 @@ func newResultWriter(r *run, out report.Writer) (*resultWriter, error) {
 		Position: func() report.InputPosition {
 			return report.InputPosition{RowsRead: r.rowsRead.Load(), BytesRead: r.in.counter.n.Load(), Size: r.in.size, Finished: r.readAll.Load()}
 		},
+		Concurrency: r.concurrencyNow,
 	})
 	if err != nil {
 		return nil, &UsageError{Err: err}
@@ -90,6 +91,7 @@ func (w *resultWriter) finish(err error) report.Summary {
 	s.ExitMeaning = ExitMeaning(s.ExitCode)
 	s.ReportPath = w.r.cfg.ReportPath
 	s.DryRun = w.r.cfg.DryRun
+	s.Concurrency = w.r.concurrencySummary()
 	report.WriteText(w.r.cfg.Stderr, s)
 	if p := w.r.cfg.SummaryJSON; p != "" {
 		if werr := report.WriteJSON(p, s); werr != nil {

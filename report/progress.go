@@ -60,6 +60,9 @@ type ProgressConfig struct {
 	// that (an atomic counter). Nil means unknown.
 	Position func() InputPosition
 	Clock    Clock // nil means the wall clock
+	// Concurrency returns the limit on requests in flight of --concurrency auto, shown with
+	// the figures; nil (or 0) shows none. It is called from the progress goroutine.
+	Concurrency func() int
 }
 
 // NewProgress returns the progress display that cfg asks for: a bar on cfg.Out (mode always,
@@ -173,6 +176,9 @@ func (p *progress) refresh() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f := computeFigures(p.snap, p.cfg.Clock.Now().Sub(p.started), p.cfg.Position())
+	if p.cfg.Concurrency != nil {
+		f.limit = p.cfg.Concurrency()
+	}
 	if !p.bar {
 		p.cfg.Logger.Info("progress", logFields(f)...)
 		return

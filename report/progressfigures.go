@@ -18,6 +18,7 @@ type figures struct {
 	total   int64         // estimated rows in the input
 	percent float64       // of the input read
 	eta     time.Duration // estimated time left; -1 when no rows have arrived yet
+	limit   int           // --concurrency auto's limit now; 0 = not shown
 }
 
 // InputPosition is how far the reader is in the input, from which the total number of rows
@@ -110,6 +111,9 @@ func renderBar(f figures) string {
 	if f.known && f.eta >= 0 {
 		fmt.Fprintf(&b, "  ETA %s", f.eta.Round(time.Second))
 	}
+	if f.limit > 0 {
+		fmt.Fprintf(&b, "  limit %d", f.limit)
+	}
 	for _, status := range shownStatuses(f.snap) {
 		fmt.Fprintf(&b, "  %s %s", status, groupDigits(f.snap.Count(status)))
 	}
@@ -125,6 +129,9 @@ func logFields(f figures) []zap.Field {
 	fields = append(fields,
 		zap.Float64("rate", math.Round(f.rate*10)/10),
 		zap.Duration("elapsed", f.elapsed.Round(time.Second)))
+	if f.limit > 0 {
+		fields = append(fields, zap.Int("concurrency_limit", f.limit))
+	}
 	if f.known {
 		fields = append(fields, zap.Float64("percent", math.Round(f.percent*10)/10))
 		if f.total > 0 {
