@@ -29,6 +29,7 @@ type Limiter struct {
 	mu        sync.Mutex
 	limit     float64
 	slowStart bool
+	queued    bool // the last window showed a queue (State.Queued)
 	held      int // slots handed out
 	onWire    int // slots whose request was sent (Begin) and not answered yet
 	waiters   []*waiter
@@ -194,6 +195,7 @@ func (l *Limiter) observe(f *Flight, o Outcome, now time.Time) {
 		next, why := l.rules.Overload(l.limit)
 		l.lastCut = now
 		l.set(next, false, why, now)
+		l.queued = false
 	case Answered:
 		ratio := l.latencyRatio(f.kind, now.Sub(f.sent), now)
 		if f.sent.Before(l.win.start) {
@@ -203,8 +205,9 @@ func (l *Limiter) observe(f *Flight, o Outcome, now time.Time) {
 		l.win.inFlightSum += f.inFlight
 		if n := len(l.win.ratios); n >= windowSize(l.limit) {
 			w := Window{Samples: n, Latency: median(l.win.ratios), InFlight: float64(l.win.inFlightSum) / float64(n)}
-			next, slowStart, why := l.rules.Next(l.limit, l.slowStart, w)
-			l.set(next, slowStart, why, now)
+			next, why := l.rules.Next(State{Limit: l.limit, SlowStart: l.slowStart, Queued: l.queued}, w)
+			l.set(next.Limit, next.SlowStart, why, now)
+			l.queued = next.Queued
 		}
 	}
 }

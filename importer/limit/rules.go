@@ -51,6 +51,7 @@ const (
 	GrowSlowStart  Reason = "grow: slow start"
 	Grow           Reason = "grow: latency near the lowest seen"
 	Hold           Reason = "hold: a small queue, as wanted"
+	HoldConfirm    Reason = "hold: latency rose; shrink if the next window says so too"
 	HoldUnused     Reason = "hold: the limit is not used (the rate or the input is the bottleneck)"
 	ShrinkLatency  Reason = "shrink: latency rose, requests queue in the server"
 	ShrinkOverload Reason = "shrink: the server said it is overloaded"
@@ -77,27 +78,40 @@ func (w Window) QueueEstimate() float64 {
 	return w.InFlight * (1 - 1/w.Latency)
 }
 
-// Next is the limit after a window of answers without an overload answer, and whether
-// slow start goes on. In slow start the limit doubles while the queue stays below alpha;
-// after it, it grows by one per window. Above beta (or maxLatency) it drops to the
-// concurrency the server served in the window (InFlight / Latency) plus alpha, never below
-// half at once.
-func (r Rules) Next(limit float64, slowStart bool, w Window) (float64, bool, Reason) {
+// State is what the rules carry from one window to the next.
+type State struct {
+	Limit     float64
+	SlowStart bool // the limit still doubles per window
+	// Queued: the last window's latency said requests queue in the server. One window
+	// alone does not shrink the limit: on a busy machine a stall of the client or the
+	// network looks like a queue for a window; a real one is still there in the next.
+	Queued bool
+}
+
+// Next is the state after a window of answers without an overload answer. In slow start
+// the limit doubles while the queue stays below alpha; after it, it grows by one per
+// window. When two windows in a row show a queue above beta (or a latency above
+// maxLatency), it drops to the concurrency the server served (InFlight / Latency) plus
+// alpha, never below half at once.
+func (r Rules) Next(s State, w Window) (State, Reason) {
 	q := w.QueueEstimate()
 	served := w.InFlight / math.Max(w.Latency, 1) // the requests the server works on at once
 	a := alpha(served)
 	switch {
 	case q > beta(served) || w.Latency > maxLatency:
-		return r.clamp(math.Max(served+a, limit/2)), false, ShrinkLatency
+		if !s.Queued {
+			return State{Limit: s.Limit, Queued: true}, HoldConfirm
+		}
+		return State{Limit: r.clamp(math.Max(served+a, s.Limit/2))}, ShrinkLatency
 	case q >= a:
-		return limit, false, Hold
-	case w.InFlight < limit/2:
+		return State{Limit: s.Limit}, Hold
+	case w.InFlight < s.Limit/2:
 		// Growing a limit that is not reached would only say nothing about the server.
-		return limit, slowStart, HoldUnused
-	case slowStart:
-		return r.clamp(2 * limit), true, GrowSlowStart
+		return State{Limit: s.Limit, SlowStart: s.SlowStart}, HoldUnused
+	case s.SlowStart:
+		return State{Limit: r.clamp(2 * s.Limit), SlowStart: true}, GrowSlowStart
 	}
-	return r.clamp(limit + 1), false, Grow
+	return State{Limit: r.clamp(s.Limit + 1)}, Grow
 }
 
 // Overload is the limit after an overload answer: Backoff times it, and slow start ends.

@@ -7,38 +7,40 @@ import (
 
 func TestNext(t *testing.T) {
 	r := DefaultRules(64)
+	type S = State
 	tests := []struct {
-		name          string
-		limit         float64
-		slowStart     bool
-		w             Window
-		want          float64
-		wantSlowStart bool
-		wantWhy       Reason
+		name    string
+		in      State
+		w       Window
+		want    State
+		wantWhy Reason
 	}{
-		{"slow start doubles while latency stays at the lowest", 4, true, Window{Samples: 3, Latency: 1, InFlight: 4}, 8, true, GrowSlowStart},
-		{"slow start doubles with a queue below alpha", 16, true, Window{Samples: 8, Latency: 1.1, InFlight: 16}, 32, true, GrowSlowStart},
-		{"slow start stops at max", 40, true, Window{Samples: 20, Latency: 1, InFlight: 40}, 64, true, GrowSlowStart},
-		{"after slow start, one more per window", 10, false, Window{Samples: 5, Latency: 1.05, InFlight: 10}, 11, false, Grow},
-		{"grows up to max only", 64, false, Window{Samples: 32, Latency: 1, InFlight: 64}, 64, false, Grow},
-		{"a queue between alpha and beta holds, and ends slow start", 20, true, Window{Samples: 10, Latency: 1.25, InFlight: 20}, 20, false, Hold},
-		{"no growth when the limit is not used", 20, false, Window{Samples: 10, Latency: 1, InFlight: 6}, 20, false, HoldUnused},
-		{"no growth in slow start either, and slow start goes on", 8, true, Window{Samples: 4, Latency: 1, InFlight: 3}, 8, true, HoldUnused},
+		{"slow start doubles while latency stays at the lowest", S{Limit: 4, SlowStart: true}, Window{Samples: 3, Latency: 1, InFlight: 4}, S{Limit: 8, SlowStart: true}, GrowSlowStart},
+		{"slow start doubles with a queue below alpha", S{Limit: 16, SlowStart: true}, Window{Samples: 8, Latency: 1.1, InFlight: 16}, S{Limit: 32, SlowStart: true}, GrowSlowStart},
+		{"slow start stops at max", S{Limit: 40, SlowStart: true}, Window{Samples: 20, Latency: 1, InFlight: 40}, S{Limit: 64, SlowStart: true}, GrowSlowStart},
+		{"after slow start, one more per window", S{Limit: 10}, Window{Samples: 5, Latency: 1.05, InFlight: 10}, S{Limit: 11}, Grow},
+		{"grows up to max only", S{Limit: 64}, Window{Samples: 32, Latency: 1, InFlight: 64}, S{Limit: 64}, Grow},
+		{"a queue between alpha and beta holds, and ends slow start", S{Limit: 20, SlowStart: true}, Window{Samples: 10, Latency: 1.25, InFlight: 20}, S{Limit: 20}, Hold},
+		{"a small queue forgets an earlier window's queue", S{Limit: 20, Queued: true}, Window{Samples: 10, Latency: 1.25, InFlight: 20}, S{Limit: 20}, Hold},
+		{"no growth when the limit is not used", S{Limit: 20}, Window{Samples: 10, Latency: 1, InFlight: 6}, S{Limit: 20}, HoldUnused},
+		{"no growth in slow start either, and slow start goes on", S{Limit: 8, SlowStart: true}, Window{Samples: 4, Latency: 1, InFlight: 3}, S{Limit: 8, SlowStart: true}, HoldUnused},
+		// One window of high latency may be a stall of the client: it is only noted.
+		{"one window of rising latency holds and is noted", S{Limit: 32}, Window{Samples: 16, Latency: 2, InFlight: 32}, S{Limit: 32, Queued: true}, HoldConfirm},
+		{"one window of rising latency ends slow start", S{Limit: 32, SlowStart: true}, Window{Samples: 16, Latency: 3, InFlight: 32}, S{Limit: 32, Queued: true}, HoldConfirm},
 		// 32 in flight at 2x the lowest latency: the server served 16 at once; keep alpha more.
-		{"rising latency shrinks to what the server served plus alpha", 32, false, Window{Samples: 16, Latency: 2, InFlight: 32}, 16 + alpha(16), false, ShrinkLatency},
+		{"a second window of rising latency shrinks to what the server served plus alpha", S{Limit: 32, Queued: true}, Window{Samples: 16, Latency: 2, InFlight: 32}, S{Limit: 16 + alpha(16)}, ShrinkLatency},
 		// Capacity fell from 16 to 4: 16 in flight take 4x as long; never below half at once.
-		{"a sudden slowdown halves at most", 16, false, Window{Samples: 8, Latency: 4, InFlight: 16}, 8, false, ShrinkLatency},
-		{"shrinking ends slow start", 32, true, Window{Samples: 16, Latency: 3, InFlight: 32}, 16, false, ShrinkLatency},
-		{"shrinks even when the limit is not used", 32, false, Window{Samples: 16, Latency: 5, InFlight: 12}, 16, false, ShrinkLatency},
+		{"a sudden slowdown halves at most", S{Limit: 16, Queued: true}, Window{Samples: 8, Latency: 4, InFlight: 16}, S{Limit: 8}, ShrinkLatency},
+		{"shrinks even when the limit is not used", S{Limit: 32, Queued: true}, Window{Samples: 16, Latency: 5, InFlight: 12}, S{Limit: 16}, ShrinkLatency},
 		// At 2 in flight a queue above beta cannot form: latency alone says the server is slow.
-		{"a small limit shrinks on latency alone", 2, false, Window{Samples: 3, Latency: 50, InFlight: 2}, 2.0/50 + 1, false, ShrinkLatency},
-		{"latency just under maxLatency at a small limit holds", 2, false, Window{Samples: 3, Latency: 2.9, InFlight: 2}, 2, false, Hold},
+		{"a small limit shrinks on latency alone", S{Limit: 2, Queued: true}, Window{Samples: 3, Latency: 50, InFlight: 2}, S{Limit: 2.0/50 + 1}, ShrinkLatency},
+		{"latency just under maxLatency at a small limit holds", S{Limit: 2, Queued: true}, Window{Samples: 3, Latency: 2.9, InFlight: 2}, S{Limit: 2}, Hold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, gotSlowStart, why := r.Next(tt.limit, tt.slowStart, tt.w)
-			if math.Abs(got-tt.want) > 1e-9 || gotSlowStart != tt.wantSlowStart || why != tt.wantWhy {
-				t.Errorf("Next(%v, %v, %+v) = %v, %v, %q; want %v, %v, %q", tt.limit, tt.slowStart, tt.w, got, gotSlowStart, why, tt.want, tt.wantSlowStart, tt.wantWhy)
+			got, why := r.Next(tt.in, tt.w)
+			if math.Abs(got.Limit-tt.want.Limit) > 1e-9 || got.SlowStart != tt.want.SlowStart || got.Queued != tt.want.Queued || why != tt.wantWhy {
+				t.Errorf("Next(%+v, %+v) = %+v, %q; want %+v, %q", tt.in, tt.w, got, why, tt.want, tt.wantWhy)
 			}
 		})
 	}
