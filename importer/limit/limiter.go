@@ -30,8 +30,8 @@ type Limiter struct {
 	limit     float64
 	slowStart bool
 	queued    bool // the last window showed a queue (State.Queued)
-	held      int // slots handed out
-	onWire    int // slots whose request was sent (Begin) and not answered yet
+	held      int  // slots handed out
+	onWire    int  // slots whose request was sent (Begin) and not answered yet
 	waiters   []*waiter
 	minRTT    map[string]reference // the lowest latency seen, per kind of request
 	win       window
