@@ -108,6 +108,11 @@ func (r Rules) Next(s State, w Window) (State, Reason) {
 	case w.InFlight < s.Limit/2:
 		// Growing a limit that is not reached would only say nothing about the server.
 		return State{Limit: s.Limit, SlowStart: s.SlowStart}, HoldUnused
+	case s.SlowStart && w.InFlight < 0.75*s.Limit:
+		// The window's requests went out while the in-flight count was still rising to the
+		// limit: they cannot show whether the limit itself queues. Doubling on them is
+		// how slow start overshoots.
+		return State{Limit: s.Limit, SlowStart: true}, HoldUnused
 	case s.SlowStart:
 		return State{Limit: r.clamp(2 * s.Limit), SlowStart: true}, GrowSlowStart
 	}
@@ -123,6 +128,7 @@ func (r Rules) clamp(limit float64) float64 {
 	return math.Min(math.Max(limit, float64(r.Min)), float64(r.Max))
 }
 
-// windowSize is how many answers a window needs before the rules judge it: half the limit
-// (about half a round trip's worth at full use), at least 3 so one answer is not a trend.
-func windowSize(limit float64) int { return max(3, int(limit)/2) }
+// windowSize is how many answers a window needs before the rules judge it: the limit
+// (a round trip's worth at full use, so not only the quickest answers of a round trip
+// count), at least 3 so one answer is not a trend.
+func windowSize(limit float64) int { return max(3, int(limit)) }

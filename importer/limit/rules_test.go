@@ -23,6 +23,7 @@ func TestNext(t *testing.T) {
 		{"a queue between alpha and beta holds, and ends slow start", S{Limit: 20, SlowStart: true}, Window{Samples: 10, Latency: 1.25, InFlight: 20}, S{Limit: 20}, Hold},
 		{"a small queue forgets an earlier window's queue", S{Limit: 20, Queued: true}, Window{Samples: 10, Latency: 1.25, InFlight: 20}, S{Limit: 20}, Hold},
 		{"no growth when the limit is not used", S{Limit: 20}, Window{Samples: 10, Latency: 1, InFlight: 6}, S{Limit: 20}, HoldUnused},
+		{"slow start waits for a window sent at the limit", S{Limit: 32, SlowStart: true}, Window{Samples: 32, Latency: 1, InFlight: 20}, S{Limit: 32, SlowStart: true}, HoldUnused},
 		{"no growth in slow start either, and slow start goes on", S{Limit: 8, SlowStart: true}, Window{Samples: 4, Latency: 1, InFlight: 3}, S{Limit: 8, SlowStart: true}, HoldUnused},
 		// One window of high latency may be a stall of the client: it is only noted.
 		{"one window of rising latency holds and is noted", S{Limit: 32}, Window{Samples: 16, Latency: 2, InFlight: 32}, S{Limit: 32, Queued: true}, HoldConfirm},
