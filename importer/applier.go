@@ -85,7 +85,8 @@ func (a *applier) create(row *mapping.Row, res report.Result, prov provenance) (
 			}
 			uncertain = false
 		}
-		if err := a.pacer.wait(try, lastErr); err != nil {
+		done, err := a.pacer.wait("create user", try, lastErr)
+		if err != nil {
 			if try == 0 {
 				return rowResult{}, false
 			}
@@ -99,6 +100,7 @@ func (a *applier) create(row *mapping.Row, res report.Result, prov provenance) (
 		}
 		res.Attempts++
 		u, err := a.client.CreateUser(a.pacer.reqCtx, row.Request)
+		done(err)
 		a.pacer.noteAnswer(err)
 		lastErr = err
 		switch {

@@ -90,6 +90,13 @@ type Config struct {
 	Timeout     time.Duration // per HTTP request
 	Retries     int           // retries of a transient failure
 
+	// ConcurrencyAuto is --concurrency auto: an adaptive limit (package importer/limit)
+	// finds how many requests the server takes at once, from 1 to MaxConcurrency
+	// (--max-concurrency). Validate then sets Concurrency, the number of workers, to
+	// MaxConcurrency, and the limit keeps fewer of them sending.
+	ConcurrencyAuto bool
+	MaxConcurrency  int
+
 	DryRun      bool
 	OnExisting  OnExisting
 	ResumeFrom  string // an earlier report
@@ -136,6 +143,7 @@ func Defaults() Config {
 	return Config{
 		ReportPath:       "akimport-report.csv",
 		Concurrency:      8,
+		MaxConcurrency:   DefaultMaxConcurrency,
 		Rate:             10,
 		Burst:            1,
 		Timeout:          30 * time.Second,
@@ -168,6 +176,7 @@ func (c *Config) Validate() error {
 	if c.URL != "" && c.Token == "" {
 		bad("no API token: set AUTHENTIK_TOKEN or --token-file (a token of a user allowed to create users)")
 	}
+	errs = append(errs, c.validateConcurrencyAuto()...)
 	if c.Concurrency < 1 {
 		bad("--concurrency %d: want at least 1", c.Concurrency)
 	}

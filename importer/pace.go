@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/limit"
 )
 
 // errStopped means the run was stopped (signal, --max-errors, fatal) before a request
@@ -25,8 +26,11 @@ type pacer struct {
 	log     *zap.Logger
 	url     string
 	limiter *rate.Limiter
-	backoff authentik.Backoff
-	retries int
+	// adaptive is --concurrency auto's limit on requests in flight; nil otherwise.
+	adaptive       *limit.Limiter
+	maxConcurrency int
+	backoff        authentik.Backoff
+	retries        int
 	// giveUpLimit is how many requests in a row may give up before the run stops: more
 	// than the workers can have in flight, so one bad moment shared by all is not enough.
 	giveUpLimit int64
@@ -49,33 +53,43 @@ func newPacer(cfg *Config) *pacer {
 	if b.Max == 0 {
 		b = authentik.DefaultBackoff
 	}
-	limit := rate.Inf
+	perSecond := rate.Inf
 	if cfg.Rate > 0 {
-		limit = rate.Limit(cfg.Rate)
+		perSecond = rate.Limit(cfg.Rate)
 	}
 	return &pacer{
-		log: cfg.Logger, url: cfg.URL, limiter: rate.NewLimiter(limit, cfg.Burst), backoff: b,
+		log: cfg.Logger, url: cfg.URL, limiter: rate.NewLimiter(perSecond, cfg.Burst), backoff: b,
+		adaptive: newAdaptiveLimit(cfg), maxConcurrency: cfg.MaxConcurrency,
 		retries: cfg.Retries, giveUpLimit: int64(max(2*cfg.Concurrency, 8)),
 	}
 }
 
-// wait waits before attempt number try (0 = first): the backoff after a transient failure
-// (Retry-After wins), then a token from the one limiter all workers share, so retries count
-// against --rate too. It returns errStopped if the run stops meanwhile.
-func (p *pacer) wait(try int, lastErr error) error {
+// wait waits before attempt number try (0 = first) of a request of kind: the backoff after
+// a transient failure (Retry-After wins), then, with --concurrency auto, a slot of the
+// adaptive limit, then a token from the one limiter all workers share, so retries count
+// against both. It returns errStopped if the run stops meanwhile; otherwise the caller
+// sends the request and must call done with its error, which frees the slot and tells the
+// adaptive limit how the server answered.
+func (p *pacer) wait(kind string, try int, lastErr error) (done func(error), err error) {
 	if try > 0 {
 		t := time.NewTimer(p.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:
 		case <-p.stopCtx.Done():
 			t.Stop()
-			return errStopped
+			return nil, errStopped
 		}
 	}
-	if err := p.limiter.Wait(p.stopCtx); err != nil {
-		return errStopped
+	slot, err := p.adaptive.Acquire(p.stopCtx, kind)
+	if err != nil {
+		return nil, errStopped
 	}
-	return nil
+	if err := p.limiter.Wait(p.stopCtx); err != nil {
+		slot.End(limit.NoSignal)
+		return nil, errStopped
+	}
+	slot.Begin()
+	return func(err error) { slot.End(outcomeOf(err)) }, nil
 }
 
 // call makes one logical request through wait, retrying transient failures up to --retries
@@ -85,7 +99,8 @@ func (p *pacer) wait(try int, lastErr error) error {
 func (p *pacer) call(what string, attempts *int, op func(ctx context.Context) error) error {
 	var err error
 	for try := 0; ; try++ {
-		if werr := p.wait(try, err); werr != nil {
+		done, werr := p.wait(what, try, err)
+		if werr != nil {
 			if err != nil {
 				return fmt.Errorf("%w (last error: %w)", werr, err)
 			}
@@ -95,6 +110,7 @@ func (p *pacer) call(what string, attempts *int, op func(ctx context.Context) er
 			*attempts++
 		}
 		err = op(p.reqCtx)
+		done(err)
 		p.noteAnswer(err)
 		if err == nil {
 			return nil

@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 	close(results)
 	writeErr := <-recorded
 	err = pace.outcome(ctx, runErr, writeErr, rec.failures)
-	return writeSummary(&cfg, rec.tally, err), err
+	return writeSummary(&cfg, rec.tally, pace, err), err
 }
 
 // readUsersOnce reads authentik's users (or --scope-path's) into a snapshot when the run
@@ -184,7 +184,7 @@ func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input
 func newRecorder(cfg *Config, in *input, pace *pacer, position func() report.InputPosition, resume *resumePlan) (*recorder, error) {
 	progress, err := report.NewProgress(report.ProgressConfig{
 		Out: cfg.Stderr, Mode: report.ProgressMode(cfg.Progress), IsTerminal: cfg.IsTerminal,
-		Interval: cfg.ProgressInterval, Logger: cfg.Logger, Position: position,
+		Interval: cfg.ProgressInterval, Logger: cfg.Logger, Position: position, Concurrency: pace.concurrencyNow,
 	})
 	if err != nil {
 		return nil, &UsageError{Err: err}
@@ -214,8 +214,9 @@ func newRecorder(cfg *Config, in *input, pace *pacer, position func() report.Inp
 
 // writeSummary completes the summary with the outcome and writes it: the table on stderr,
 // and the JSON and Prometheus files when asked for.
-func writeSummary(cfg *Config, tally *report.Tally, err error) report.Summary {
+func writeSummary(cfg *Config, tally *report.Tally, pace *pacer, err error) report.Summary {
 	s := tally.Summary()
+	s.Concurrency = pace.concurrencySummary()
 	s.ExitCode = ExitCode(err)
 	s.ExitMeaning = ExitMeaning(s.ExitCode)
 	s.ReportPath = cfg.ReportPath

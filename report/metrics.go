@@ -19,6 +19,10 @@ import (
 //	akimport_last_run_timestamp_seconds         gauge, when the run finished
 //	akimport_last_success_timestamp_seconds     gauge, only after a successful real run
 //	akimport_exit_code                          gauge
+//	akimport_concurrency_limit                  gauge, --concurrency auto only: the limit it settled on
+//	akimport_concurrency_limit_min_seen         gauge, --concurrency auto only
+//	akimport_concurrency_limit_max_seen         gauge, --concurrency auto only
+//	akimport_concurrency_limit_decreases_total  counter, --concurrency auto only
 //
 // akimport_last_success_timestamp_seconds is written only when the run exited 0 and was not
 // a dry run. Since each run replaces the file, after a failed run the series is absent:
@@ -57,6 +61,16 @@ func WritePrometheus(w io.Writer, s Summary) error {
 	}
 	family("akimport_exit_code", "gauge", "Exit code of the last run (0 ok, 1 some rows failed, 2 input, 3 fatal, 130 interrupted).")
 	sample("akimport_exit_code", float64(s.ExitCode))
+	if c := s.Concurrency; c != nil {
+		family("akimport_concurrency_limit", "gauge", "Requests in flight at most that --concurrency auto settled on at the end of the last run.")
+		sample("akimport_concurrency_limit", float64(c.Limit))
+		family("akimport_concurrency_limit_min_seen", "gauge", "Lowest limit of --concurrency auto in the last run, after its first ramp-up.")
+		sample("akimport_concurrency_limit_min_seen", float64(c.MinSeen))
+		family("akimport_concurrency_limit_max_seen", "gauge", "Highest limit of --concurrency auto in the last run, after its first ramp-up.")
+		sample("akimport_concurrency_limit_max_seen", float64(c.MaxSeen))
+		family("akimport_concurrency_limit_decreases_total", "counter", "Times --concurrency auto shrank its limit in the last run (rising latency or overload answers).")
+		sample("akimport_concurrency_limit_decreases_total", float64(c.Decreases))
+	}
 
 	if _, err := w.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("write metrics: %w", err)

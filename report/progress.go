@@ -61,6 +61,9 @@ type ProgressConfig struct {
 	// counters). Nil means nothing is known.
 	Position func() InputPosition
 	Clock    Clock // nil means the wall clock
+	// Concurrency returns the limit on requests in flight of --concurrency auto, shown with
+	// the figures; nil (or 0) shows none. It is called from the progress goroutine.
+	Concurrency func() int
 }
 
 // NewProgress returns the progress display that cfg asks for: a bar on cfg.Out (mode always,
@@ -180,6 +183,9 @@ func (p *progress) refresh() {
 	p.mu.Unlock()
 	now := p.cfg.Clock.Now()
 	f := computeFigures(snap, now.Sub(p.started), p.cfg.Position(), p.rate.add(now, snap.Rows))
+	if p.cfg.Concurrency != nil {
+		f.limit = p.cfg.Concurrency()
+	}
 	if !p.bar {
 		p.cfg.Logger.Info("progress", logFields(f)...)
 		return

@@ -20,6 +20,7 @@ type figures struct {
 	done      int64         // input rows reported
 	percent   float64       // done of total
 	eta       time.Duration // time left at the current rate; -1 when there is no rate yet
+	limit     int           // --concurrency auto's limit now; 0 = not shown
 }
 
 // InputPosition is how far the reader is in the input and, once counted, how many rows it
@@ -141,6 +142,9 @@ func renderBar(f figures) string {
 	if f.known && f.eta >= 0 {
 		fmt.Fprintf(&b, "  ETA %s", f.eta.Round(time.Second))
 	}
+	if f.limit > 0 {
+		fmt.Fprintf(&b, "  limit %d", f.limit)
+	}
 	for _, status := range shownStatuses(f.snap) {
 		fmt.Fprintf(&b, "  %s %s", status, groupDigits(f.snap.Count(status)))
 	}
@@ -170,6 +174,9 @@ func logFields(f figures) []zap.Field {
 	fields = append(fields,
 		zap.Float64("rate", math.Round(f.rate*10)/10),
 		zap.Duration("elapsed", f.elapsed.Round(time.Second)))
+	if f.limit > 0 {
+		fields = append(fields, zap.Int("concurrency_limit", f.limit))
+	}
 	if f.known {
 		fields = append(fields, zap.Float64("percent", math.Round(f.percent*10)/10), zap.Int64("total", f.total))
 		if f.eta >= 0 {

@@ -29,6 +29,9 @@ func WriteText(w io.Writer, s Summary) error {
 	rows = append(rows,
 		tableRow{"elapsed", formatElapsed(s.ElapsedSeconds)},
 		tableRow{"rows/s", strconv.FormatFloat(s.RowsPerSecond, 'f', 1, 64)})
+	if c := s.Concurrency; c != nil {
+		rows = append(rows, tableRow{"concurrency", fmt.Sprintf("%d (auto, seen %d-%d)", c.Limit, c.MinSeen, c.MaxSeen)})
+	}
 
 	labelWidth, valueWidth := 0, 0
 	for _, r := range rows {

@@ -83,6 +83,19 @@ type Summary struct {
 	ExitMeaning    string    `json:"exit_meaning"`
 	StartedAt      time.Time `json:"started_at"`
 	FinishedAt     time.Time `json:"finished_at"`
+	// Concurrency is what --concurrency auto settled on; nil with a fixed --concurrency.
+	Concurrency *Concurrency `json:"concurrency,omitempty"`
+}
+
+// Concurrency is the limit on requests in flight that --concurrency auto found.
+type Concurrency struct {
+	Mode  string `json:"mode"`  // "auto"
+	Limit int    `json:"limit"` // at the end of the run: what it settled on
+	// MinSeen and MaxSeen are the range it moved in once its first ramp-up ended.
+	MinSeen        int `json:"min_seen"`
+	MaxSeen        int `json:"max_seen"`
+	MaxConcurrency int `json:"max_concurrency"` // --max-concurrency, its bound
+	Decreases      int `json:"decreases"`       // times it shrank: rising latency or overload answers
 }
 
 // Summary returns the figures with the run ending now. Call it once, at the end, and hand the

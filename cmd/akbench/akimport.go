@@ -29,6 +29,11 @@ type summary struct {
 	ElapsedSeconds float64          `json:"elapsed_seconds"`
 	RowsPerSecond  float64          `json:"rows_per_second"`
 	ExitCode       int              `json:"exit_code"`
+	Concurrency    *struct {
+		Limit   int `json:"limit"`
+		MinSeen int `json:"min_seen"`
+		MaxSeen int `json:"max_seen"`
+	} `json:"concurrency"`
 }
 
 // runImport runs `akimport import` with args on input, against url (offline when empty),

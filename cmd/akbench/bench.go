@@ -38,7 +38,7 @@ const (
 )
 
 // measurementNames are the measurements in the order they run (--only picks some).
-var measurementNames = []string{"throughput", "nolatency", "rate", "memory", "dryrun", "sync"}
+var measurementNames = []string{"throughput", "nolatency", "rate", "memory", "dryrun", "sync", "concurrency"}
 
 // bench is one run of every measurement, in a temp dir removed at the end.
 type bench struct {
@@ -80,7 +80,7 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 	}
 	measures := map[string]func(context.Context) error{
 		"throughput": b.throughput, "nolatency": b.throughputNoLatency, "rate": b.rateAccuracy,
-		"memory": b.memory, "dryrun": b.dryRunSpeed, "sync": b.sync,
+		"memory": b.memory, "dryrun": b.dryRunSpeed, "sync": b.sync, "concurrency": b.concurrency,
 	}
 	for _, name := range measurementNames {
 		if b.opts.only != "" && !slices.Contains(strings.Split(b.opts.only, ","), name) {

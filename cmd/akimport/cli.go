@@ -34,7 +34,8 @@ type importOptions struct {
 	reactivate                                       bool
 	scopePath, summaryJSON, metricsFile, tokenOnFlag string
 	insecure, dryRun, deactivateMissing, verbose     bool
-	concurrency, burst, retries, maxErrors           int
+	burst, retries, maxErrors, maxConcurrency        int
+	concurrency                                      string
 	rate                                             float64
 	timeout, progressInterval                        time.Duration
 }
@@ -152,7 +153,8 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
 	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output")
-	f.IntVar(&opts.concurrency, "concurrency", d.Concurrency, "requests in flight at most")
+	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
+	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
 	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
 	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
@@ -207,7 +209,13 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 		}
 	}
 	cfg.ReportPath = o.report
-	cfg.Concurrency, cfg.Rate, cfg.Burst = o.concurrency, o.rate, o.burst
+	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {
+		return cfg, err
+	}
+	if cmd.Flags().Changed("max-concurrency") && !cfg.ConcurrencyAuto {
+		return cfg, errors.New("--max-concurrency is the bound of --concurrency auto; with a number, --concurrency is the bound")
+	}
+	cfg.MaxConcurrency, cfg.Rate, cfg.Burst = o.maxConcurrency, o.rate, o.burst
 	cfg.Timeout, cfg.Retries = o.timeout, o.retries
 	cfg.DryRun = o.dryRun
 	cfg.OnExisting = importer.OnExisting(o.onExisting)

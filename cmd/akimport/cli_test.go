@@ -104,6 +104,27 @@ func TestArgvToConfig(t *testing.T) {
 		{name: "stdin without format", args: []string{"-"}, env: base, wantErr: "--format"},
 		{name: "bad on-existing", args: []string{"--on-existing", "merge", "users.csv"}, env: base, wantErr: "--on-existing"},
 		{name: "bad concurrency", args: []string{"--concurrency", "0", "users.csv"}, env: base, wantErr: "--concurrency"},
+		{name: "concurrency auto: max-concurrency workers, the limit gates", args: []string{"--concurrency", "auto", "users.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if !c.ConcurrencyAuto || c.MaxConcurrency != 64 || c.Concurrency != 64 {
+					t.Errorf("got auto %v, max %d, workers %d; want auto, 64, 64", c.ConcurrencyAuto, c.MaxConcurrency, c.Concurrency)
+				}
+			}},
+		{name: "concurrency auto with a bound", args: []string{"--concurrency", "AUTO", "--max-concurrency", "12", "users.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if !c.ConcurrencyAuto || c.MaxConcurrency != 12 || c.Concurrency != 12 {
+					t.Errorf("got auto %v, max %d, workers %d; want auto, 12, 12", c.ConcurrencyAuto, c.MaxConcurrency, c.Concurrency)
+				}
+			}},
+		{name: "a number keeps today's behaviour", args: []string{"--concurrency", "16", "users.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.ConcurrencyAuto || c.Concurrency != 16 {
+					t.Errorf("got auto %v, workers %d; want fixed 16", c.ConcurrencyAuto, c.Concurrency)
+				}
+			}},
+		{name: "concurrency neither number nor auto", args: []string{"--concurrency", "lots", "users.csv"}, env: base, wantErr: "or auto"},
+		{name: "max-concurrency without auto", args: []string{"--max-concurrency", "12", "users.csv"}, env: base, wantErr: "--max-concurrency"},
+		{name: "bad max-concurrency", args: []string{"--concurrency", "auto", "--max-concurrency", "-1", "users.csv"}, env: base, wantErr: "--max-concurrency"},
 		{name: "deactivate without scope", args: []string{"--deactivate-missing", "users.csv"}, env: base, wantErr: "--scope-path"},
 		{name: "bad max-deactivate", args: []string{"--max-deactivate", "lots", "users.csv"}, env: base, wantErr: "--max-deactivate"},
 		{name: "bad log format", args: []string{"--log-format", "xml", "users.csv"}, env: base, wantErr: "--log-format"},

@@ -27,6 +27,7 @@ type config struct {
 	latency       time.Duration
 	jitter        time.Duration
 	capacity      int
+	schedule      string
 	seed          int64
 	fail503       float64
 	fail504       float64
@@ -50,6 +51,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (con
 	fs.DurationVar(&c.latency, "latency", 0, "time each request takes once served")
 	fs.DurationVar(&c.jitter, "jitter", 0, "latency spread: latency±jitter")
 	fs.IntVar(&c.capacity, "capacity", 8, "requests served at once; others queue (0 = no limit)")
+	fs.StringVar(&c.schedule, "capacity-schedule", "", "change the capacity during the run, counted from the first request: `TIME:N,...` like \"0s:16,10s:4\" (before the first step, --capacity applies)")
 	fs.Int64Var(&c.seed, "seed", 1, "seed of every random choice, to replay a run")
 	fs.Float64Var(&c.fail503, "fail-503", 0, "probability of a 503 without acting")
 	fs.Float64Var(&c.fail504, "fail-504", 0, "probability of a 504 without acting")
@@ -94,6 +96,13 @@ func (c config) options() (authentiktest.Options, error) {
 			RetryAfter:         c.retryAfter,
 			Routes:             splitRoutes(c.faultRoutes),
 		},
+	}
+	if c.schedule != "" {
+		steps, err := authentiktest.ParseCapacitySchedule(c.schedule)
+		if err != nil {
+			return opts, fmt.Errorf("--capacity-schedule: %w", err)
+		}
+		opts.CapacitySchedule = steps
 	}
 	if c.readOnlyToken != "" {
 		opts.ReadOnlyTokens = []string{c.readOnlyToken}

@@ -170,3 +170,23 @@ func TestRunRefusesNonLoopback(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want a refusal", code, stderr.String())
 	}
 }
+
+// --capacity-schedule reaches the simulator's options; a bad one is a usage error.
+func TestCapacityScheduleFlag(t *testing.T) {
+	c, err := parseArgs([]string{"--token", "T", "--capacity", "4", "--capacity-schedule", "0s:16,10s:4"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := c.options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []authentiktest.CapacityStep{{After: 0, Capacity: 16}, {After: 10 * time.Second, Capacity: 4}}
+	if opts.Capacity != 4 || len(opts.CapacitySchedule) != 2 || opts.CapacitySchedule[0] != want[0] || opts.CapacitySchedule[1] != want[1] {
+		t.Errorf("options capacity %d, schedule %v; want 4, %v", opts.Capacity, opts.CapacitySchedule, want)
+	}
+	c.schedule = "10s:4,0s:16"
+	if _, err := c.options(); err == nil || !strings.Contains(err.Error(), "--capacity-schedule") {
+		t.Errorf("a decreasing schedule: err %v, want one naming --capacity-schedule", err)
+	}
+}

@@ -9,6 +9,7 @@ func (s *Server) Stats() Stats {
 	st := s.stats.snapshot()
 	st.Users = s.store.count()
 	st.PeakInFlight = s.peak.Load()
+	st.QueueWait = s.gate.waits.summary()
 	return st
 }
 

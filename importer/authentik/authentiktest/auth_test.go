@@ -115,7 +115,9 @@ func TestCapacity(t *testing.T) {
 // F-A3: a request still queued when its client gives up is never performed.
 func TestCapacityQueuedRequestCancelled(t *testing.T) {
 	s := MustNew(Options{Token: testToken, Capacity: 1})
-	s.slots <- struct{}{} // the only worker is busy
+	if !s.gate.acquire(context.Background()) { // the only worker is busy
+		t.Fatal("the only worker is not free")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", "/api/v3/core/users/", strings.NewReader(`{"username":"q","name":"Q"}`))
 	req.Header.Set("Authorization", "Bearer "+testToken)
@@ -131,7 +133,7 @@ func TestCapacityQueuedRequestCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the queued request did not return after its context ended")
 	}
-	<-s.slots
+	s.gate.release()
 	if _, ok := s.UserByUsername("q"); ok {
 		t.Error("a request cancelled while queued created its user")
 	}

@@ -40,6 +40,10 @@ type Options struct {
 	// Capacity is how many API requests are served at once; the others wait for a free
 	// worker, as in authentik's 2 workers × 4 threads (F-A3). 0 means no limit.
 	Capacity int
+	// CapacitySchedule changes Capacity while the server runs, counted from the first API
+	// request: a server that gets busier or is scaled (aksim --capacity-schedule). Before
+	// its first step, Capacity applies.
+	CapacitySchedule []CapacityStep
 	// Seed seeds every random choice (faults, latency jitter, UUIDs), so a run with the
 	// same seed and the same sequence of requests is replayed exactly. With concurrent
 	// clients the order of requests, and so of draws, may differ between runs.

@@ -20,7 +20,7 @@ type Server struct {
 	store    *store
 	rand     *random
 	stats    *counters
-	slots    chan struct{} // nil when Capacity is 0
+	gate     *gate // the workers: Capacity, changed by CapacitySchedule
 
 	faultsMu  sync.RWMutex
 	faults    faultConfig
@@ -36,6 +36,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Capacity < 0 || opts.Latency < 0 || opts.LatencyJitter < 0 {
 		return nil, fmt.Errorf("authentiktest: capacity, latency and jitter must not be negative")
+	}
+	if err := validateSchedule(opts.CapacitySchedule); err != nil {
+		return nil, fmt.Errorf("authentiktest: %w", err)
 	}
 	if err := opts.Faults.validate(); err != nil {
 		return nil, fmt.Errorf("authentiktest: %w", err)
@@ -57,9 +60,7 @@ func New(opts Options) (*Server, error) {
 	for _, t := range opts.ReadOnlyTokens {
 		s.readOnly[t] = true
 	}
-	if opts.Capacity > 0 {
-		s.slots = make(chan struct{}, opts.Capacity)
-	}
+	s.gate = newGate(opts.Capacity, opts.CapacitySchedule, time.Now)
 	for i, u := range opts.Users {
 		if err := s.seedUser(u); err != nil {
 			return nil, fmt.Errorf("authentiktest: seed user %d (%q): %w", i+1, u.Username, err)
@@ -219,12 +220,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // acquire waits for one of Capacity workers (F-A3).
 func (s *Server) acquire(ctx context.Context) bool {
-	if s.slots != nil {
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			return false
-		}
+	if !s.gate.acquire(ctx) {
+		return false
 	}
 	n := s.inFlight.Add(1)
 	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
@@ -234,7 +231,5 @@ func (s *Server) acquire(ctx context.Context) bool {
 
 func (s *Server) release() {
 	s.inFlight.Add(-1)
-	if s.slots != nil {
-		<-s.slots
-	}
+	s.gate.release()
 }

@@ -26,6 +26,8 @@ type Stats struct {
 	Users int `json:"users"`
 	// PeakInFlight is the most API requests served at once (at most Capacity, F-A3).
 	PeakInFlight int64 `json:"peak_in_flight"`
+	// QueueWait is how long requests waited for a worker: p50, p95, max.
+	QueueWait QueueWait `json:"queue_wait"`
 }
 
 // counters collects Stats under its own lock, apart from the users' store.
