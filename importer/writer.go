@@ -119,7 +119,7 @@ func (w *recorder) record(r rowResult, fail func(error)) {
 		return
 	}
 	if r.carried {
-		w.tally.AddCarried()
+		w.tally.AddCarried(res)
 		return
 	}
 	if w.journal != nil && !r.uncertain && res.Line > 0 {

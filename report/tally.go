@@ -58,8 +58,14 @@ func (t *Tally) Add(r Result) {
 	}
 }
 
-// AddCarried counts a row carried over from an earlier run's report.
-func (t *Tally) AddCarried() { t.snap.CarriedOver++ }
+// AddCarried counts a row carried over from an earlier run's report: done then, so it is in
+// no figure of this run but the rows of the input that are accounted for (progress).
+func (t *Tally) AddCarried(r Result) {
+	t.snap.CarriedOver++
+	if r.Line > 0 {
+		t.snap.InputRows++
+	}
+}
 
 // Snapshot returns the figures so far.
 func (t *Tally) Snapshot() Snapshot { return t.snap }
