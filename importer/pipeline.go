@@ -33,7 +33,6 @@ func (r *run) importRows(reader *mapping.Reader, results chan<- report.Result) e
 // produce reads every row; it closes jobs (its output) when done or stopped.
 func (r *run) produce(reader *mapping.Reader, jobs chan<- mapping.Row, results chan<- report.Result) error {
 	seen := mapping.NewSeen()
-	defer seen.Close()
 	offlinePlan := r.cfg.DryRun && r.client == nil
 	for r.stopCtx.Err() == nil {
 		row, err := reader.Next()
