@@ -17,6 +17,7 @@ import (
 
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
 )
 
 // OnExisting is what to do when the username already exists in authentik.
@@ -73,12 +74,14 @@ type Config struct {
 	Token    string // API token; never logged
 	Insecure bool
 
-	ReportPath  string // "-" = Stdout
-	Concurrency int
-	Rate        float64 // requests/s over all workers; 0 = no limit
-	Burst       int
-	Timeout     time.Duration // per HTTP request
-	Retries     int           // retries of a transient failure
+	ReportPath string // "-" = Stdout
+	// ReportFormat overrides the format ReportPath's extension gives ("" = from it).
+	ReportFormat report.Format
+	Concurrency  int
+	Rate         float64 // requests/s over all workers; 0 = no limit
+	Burst        int
+	Timeout      time.Duration // per HTTP request
+	Retries      int           // retries of a transient failure
 
 	DryRun      bool
 	OnExisting  OnExisting
@@ -206,6 +209,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ReportPath == "" {
 		c.ReportPath = "akimport-report.csv"
+	}
+	switch c.ReportFormat {
+	case "", report.FormatCSV, report.FormatJSONL:
+	default:
+		bad("--report-format %q: want csv or jsonl", c.ReportFormat)
 	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second

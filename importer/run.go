@@ -130,13 +130,9 @@ func (r *run) execute(ctx context.Context) (report.Summary, error) {
 		r.resumed = resume.done
 	}
 
-	create := report.Create
-	if cfg.DryRun {
-		create = report.CreateBuffered // nothing is sent, so nothing to resume after a crash
-	}
-	out, err := create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
+	out, err := r.openReport()
 	if err != nil {
-		return report.Summary{}, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
+		return report.Summary{}, err
 	}
 	results := make(chan report.Result, 2*cfg.Concurrency)
 	writer, err := newResultWriter(r, out)
