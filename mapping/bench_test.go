@@ -23,7 +23,7 @@ var benchCSV = sync.OnceValue(func() []byte {
 	return b.Bytes()
 })
 
-// BenchmarkReadCSV is a dry run's reading: gocsv decoding, mapping, validation and (in
+// BenchmarkReadCSV is a dry run's reading: encoding/csv, mapping, validation and (in
 // dry-run) the duplicate check, for every row of the file. Compare its rows/s with
 // BenchmarkBareEncodingCSV's (issue 6 asks for at least a third).
 func BenchmarkReadCSV(b *testing.B) {
