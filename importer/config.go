@@ -17,6 +17,7 @@ import (
 
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
 )
 
 // OnExisting is what to do when the username already exists in authentik.
@@ -83,12 +84,14 @@ type Config struct {
 	Token    string // API token; never logged
 	Insecure bool
 
-	ReportPath  string // "-" = Stdout
-	Concurrency int
-	Rate        float64 // requests/s over all workers; 0 = no limit
-	Burst       int
-	Timeout     time.Duration // per HTTP request
-	Retries     int           // retries of a transient failure
+	ReportPath string // "-" = Stdout
+	// ReportFormat overrides the format ReportPath's extension gives ("" = from it).
+	ReportFormat report.Format
+	Concurrency  int
+	Rate         float64 // requests/s over all workers; 0 = no limit
+	Burst        int
+	Timeout      time.Duration // per HTTP request
+	Retries      int           // retries of a transient failure
 
 	// ConcurrencyAuto is --concurrency auto: an adaptive limit (package importer/limit)
 	// finds how many requests the server takes at once, from 1 to MaxConcurrency
@@ -239,6 +242,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ReportPath == "" {
 		c.ReportPath = "akimport-report.csv"
+	}
+	switch c.ReportFormat {
+	case "", report.FormatCSV, report.FormatJSONL:
+	default:
+		bad("--report-format %q: want csv or jsonl", c.ReportFormat)
 	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second

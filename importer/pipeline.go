@@ -48,7 +48,6 @@ func (p *pipeline) run(reader *mapping.Reader, input string, results chan<- rowR
 // produce reads every row; it closes jobs (its output) when done or stopped.
 func (p *pipeline) produce(reader *mapping.Reader, input string, jobs chan<- mapping.Row, results chan<- rowResult) error {
 	seen := mapping.NewSeen()
-	defer seen.Close()
 	for !p.pacer.stopped() {
 		row, err := reader.Next()
 		if errors.Is(err, io.EOF) {

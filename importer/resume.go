@@ -67,9 +67,9 @@ func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, 
 	}
 	// The new report is usually written where the old one is: keep the old one aside.
 	if samePath(src, cfg.ReportPath) {
-		moved := asideName(src, time.Now())
-		if err := os.Rename(src, moved); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--resume: cannot move the earlier report aside: %w", err)}
+		moved, err := report.MoveAside(src, time.Now())
+		if err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--resume: %w", err)}
 		}
 		log.Info("earlier report kept", zap.String("path", moved))
 		p.source = moved
@@ -99,19 +99,6 @@ func (p *resumePlan) carryOver(results chan<- rowResult) error {
 		return fmt.Errorf("--resume: reading %s again: %w", p.source, err)
 	}
 	return nil
-}
-
-// asideName is a free name for the earlier report: a second resume within the same second
-// must not replace the first one's copy.
-func asideName(src string, now time.Time) string {
-	base := src + ".resumed-" + now.UTC().Format("20060102T150405Z")
-	name := base
-	for i := 2; ; i++ {
-		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
-			return name
-		}
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
 }
 
 func samePath(a, b string) bool {

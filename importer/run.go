@@ -189,13 +189,9 @@ func newRecorder(cfg *Config, in *input, pace *pacer, position func() report.Inp
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	create := report.Create
-	if cfg.DryRun {
-		create = report.CreateBuffered // nothing is sent, so nothing to resume after a crash
-	}
-	out, err := create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
+	out, err := openReport(cfg)
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
+		return nil, err
 	}
 	rec := &recorder{log: cfg.Logger, out: out, fingerprint: in.fingerprint, tally: report.NewTally(nil),
 		progress: progress, maxErrors: cfg.MaxErrors, stop: func(err error) { pace.stop(err) }}

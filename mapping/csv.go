@@ -9,43 +9,12 @@ import (
 	"strings"
 
 	"github.com/akimport/akimport/importer/authentik"
-	"github.com/gocarina/gocsv"
 )
 
-// The CSV input is read by encoding/csv and decoded by gocsv in batches, on the Reader's
-// read-ahead goroutine (asyncRows): csvRows reads up to batchRecords records (noting each
-// one's starting line and whether it is malformed), hands them to gocsv as a gocsv.Decoder,
-// and gocsv decodes each into a csvRecord by header name. Batches keep gocsv's per-call setup off the per-row cost
-// and keep csvRows itself free of goroutines and channels.
-const (
-	// widthColumn is a pseudo-column in front of every record that carries the header's width,
-	// so csvRecord can size its cells once. Its name starts with a NUL byte, which no accepted
-	// header name contains.
-	widthColumn = "\x00width"
-	// batchRecords and batchBytes bound a batch: memory stays flat for any file size.
-	batchRecords = 256
-	batchBytes   = 4 << 20
-)
-
-// csvRecord is one CSV record as gocsv decodes it: gocsv calls UnmarshalCSVWithFields for
-// every cell in header order, so no reflection runs per cell. The csv tag satisfies gocsv's
-// check that the type has CSV fields.
-type csvRecord struct {
-	Width int      `csv:"\x00width"`
-	Cells []string `csv:"-"`
-}
-
-// UnmarshalCSVWithFields implements gocsv.TypeUnmarshalCSVWithFields.
-func (r *csvRecord) UnmarshalCSVWithFields(key, value string) error {
-	if key == widthColumn {
-		r.Width, _ = strconv.Atoi(value)
-		r.Cells = make([]string, 0, r.Width)
-		return nil
-	}
-	r.Cells = append(r.Cells, value)
-	return nil
-}
-
+// The CSV input is read by encoding/csv directly, not decoded by gocsv: its columns are not a
+// fixed schema (attributes.<key> columns, columns renamed or built by a mapping file), so a
+// struct with csv tags cannot name them; the header is planned once (planHeader) and each
+// record's cells are mapped by position.
 // csvRows turns CSV records into rows, one batch at a time.
 type csvRows struct {
 	m           *Mapping
@@ -55,30 +24,16 @@ type csvRows struct {
 	attrColumns int            // how many columns give attributes.<key>
 	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
 
-	r           *csv.Reader
-	width       int
-	widthText   string
-	batchHeader []string // widthColumn, then the file's header
-
-	// The current batch; all reused from batch to batch.
-	batch    [][]string // batchHeader, then the records, as gocsv reads them
-	cells    []string   // backing array of the records in batch
-	starts   []int      // where each record starts in cells
-	lines    []int      // the line each record starts on
-	problems []string   // what is wrong with each record, "" when nothing
-	records  []csvRecord
-	pos      int
-
-	err error // what ends the stream once the batch is used up (io.EOF, I/O error)
+	r     *csv.Reader
+	width int
+	cells []string // a short record padded to the header's width, reused
+	err   error    // what ended the stream (io.EOF, I/O error), returned from then on
 }
-
-// GetCSVRows implements gocsv.Decoder: the header, then the current batch.
-func (c *csvRows) GetCSVRows() ([][]string, error) { return c.batch, nil }
 
 func newCSVRows(r io.Reader, m *Mapping) (*csvRows, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
-	cr.ReuseRecord = true   // csvSource copies each record before the next Read
+	cr.ReuseRecord = true   // a record is mapped before the next Read
 	header, err := cr.Read()
 	var pe *csv.ParseError
 	switch {
@@ -107,8 +62,6 @@ func newCSVRows(r io.Reader, m *Mapping) (*csvRows, error) {
 	}
 	c.r = cr
 	c.width = len(header)
-	c.widthText = strconv.Itoa(len(header))
-	c.batchHeader = append([]string{widthColumn}, header...)
 	return c, nil
 }
 
@@ -185,93 +138,36 @@ func (c *csvRows) columns() []string {
 }
 
 func (c *csvRows) next() (Row, error) {
-	for c.pos >= len(c.lines) {
-		if c.err != nil {
-			return Row{}, c.err
+	if c.err != nil {
+		return Row{}, c.err
+	}
+	rec, err := c.r.Read()
+	var pe *csv.ParseError
+	switch {
+	case err == nil:
+		line, _ := c.r.FieldPos(0)
+		if len(rec) != c.width {
+			cells := append(c.cells[:0], rec[:min(len(rec), c.width)]...)
+			for len(cells) < c.width {
+				cells = append(cells, "")
+			}
+			c.cells = cells
+			return c.malformed(line, fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width), cells), nil
 		}
-		c.fill()
+		return c.row(line, rec), nil
+	case errors.As(err, &pe):
+		// encoding/csv has skipped the bad record; reading goes on after it.
+		return c.malformed(pe.StartLine, fmt.Sprintf("not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column), nil), nil
+	case errors.Is(err, io.EOF):
+		c.err = io.EOF
+	default:
+		c.err = fmt.Errorf("reading the CSV input: %w", err)
 	}
-	i := c.pos
-	c.pos++
-	if c.problems[i] != "" {
-		return c.malformed(c.lines[i], c.problems[i], c.records[i].Cells), nil
-	}
-	return c.row(c.lines[i], c.records[i].Cells), nil
+	return Row{}, c.err
 }
 
 func (c *csvRows) close() error {
-	c.pos, c.lines, c.err = 0, c.lines[:0], io.EOF
-	return nil
-}
-
-// fill reads the next batch and has gocsv decode it. At the end of the input, or when it
-// cannot be read, it sets c.err, which next returns once the batch is used up.
-func (c *csvRows) fill() {
-	c.pos = 0
-	c.cells, c.starts, c.lines, c.problems = c.cells[:0], c.starts[:0], c.lines[:0], c.problems[:0]
-	startOffset := c.r.InputOffset()
-	for len(c.lines) < batchRecords && c.r.InputOffset()-startOffset < batchBytes {
-		rec, err := c.r.Read()
-		var (
-			line    int
-			problem string
-			pe      *csv.ParseError
-		)
-		switch {
-		case err == nil:
-			line, _ = c.r.FieldPos(0)
-			if len(rec) != c.width {
-				problem = fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width)
-			}
-		case errors.As(err, &pe):
-			// encoding/csv has skipped the bad record; reading goes on after it.
-			line = pe.StartLine
-			problem = fmt.Sprintf("not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
-			rec = nil
-		case errors.Is(err, io.EOF):
-			c.err = io.EOF
-		default:
-			c.err = fmt.Errorf("reading the CSV input: %w", err)
-		}
-		if c.err != nil {
-			break
-		}
-		c.starts = append(c.starts, len(c.cells))
-		c.lines = append(c.lines, line)
-		c.problems = append(c.problems, problem)
-		n := min(len(rec), c.width)
-		c.cells = append(c.cells, c.widthText)
-		c.cells = append(c.cells, rec[:n]...) // copied: the csv.Reader reuses rec
-		for range c.width - n {
-			c.cells = append(c.cells, "")
-		}
-	}
-	if len(c.lines) == 0 {
-		return
-	}
-	c.batch = append(c.batch[:0], c.batchHeader)
-	for _, start := range c.starts {
-		c.batch = append(c.batch, c.cells[start:start+1+c.width])
-	}
-	if err := c.decode(); err != nil {
-		c.lines = c.lines[:0]
-		c.err = fmt.Errorf("decoding the CSV input: %w", err)
-	}
-}
-
-// decode runs gocsv on the batch; it cannot fail on input, but a panic must not escape.
-func (c *csvRows) decode() (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("gocsv: %v", p)
-		}
-	}()
-	if err := gocsv.UnmarshalDecoder(c, &c.records); err != nil {
-		return err
-	}
-	if len(c.records) < len(c.lines) {
-		return fmt.Errorf("gocsv decoded %d records of %d", len(c.records), len(c.lines))
-	}
+	c.err = io.EOF
 	return nil
 }
 

@@ -70,7 +70,6 @@ func TestPaddedUsernameIsADuplicate(t *testing.T) {
 	}
 	defer r.Close()
 	seen := NewSeen()
-	defer seen.Close()
 	var rows []Row
 	for {
 		row, err := r.Next()

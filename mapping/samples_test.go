@@ -20,7 +20,6 @@ func TestSampleLegacyMapping(t *testing.T) {
 		t.Fatalf("got %d rows, want 12", len(rows))
 	}
 	seen := NewSeen()
-	defer seen.Close()
 	for _, row := range rows {
 		if err := seen.Check(&row); err != nil {
 			t.Fatal(err)

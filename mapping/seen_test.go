@@ -16,7 +16,6 @@ func TestSeen(t *testing.T) {
 		"Bob,Bob,,\n" + // 7: usernames are case-sensitive
 		"bob,Bob,,maybe\n" // 8: invalid and a duplicate
 	seen := NewSeen()
-	defer seen.Close()
 	var got []string
 	for _, row := range readAll(t, FormatCSV, in, nil) {
 		if err := seen.Check(&row); err != nil {
@@ -46,7 +45,6 @@ func TestSeen(t *testing.T) {
 
 func TestSeenManyUsernames(t *testing.T) {
 	seen := NewSeen()
-	defer seen.Close()
 	const n = 50_000
 	for i := range n {
 		name := fmt.Sprintf("user%d", i)

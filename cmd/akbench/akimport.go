@@ -18,6 +18,7 @@ type importRun struct {
 	wall    time.Duration // the whole process, start to exit
 	cpu     time.Duration // user + system time of the process
 	maxRSS  int64         // peak resident set size, bytes (VmHWM, see peakrss.go)
+	files   []string      // the files it was seen to have open
 	summary summary       // its --summary-json
 	stderr  string
 }
@@ -60,10 +61,11 @@ func (b *bench) runImport(ctx context.Context, name, url, input string, wantRows
 		return importRun{}, fmt.Errorf("%s: start %s: %w", name, b.opts.bin, err)
 	}
 	stopWatch := make(chan struct{})
-	peak := watchPeakRSS(cmd.Process.Pid, stopWatch)
+	watch := watchProcess(cmd.Process.Pid, stopWatch)
 	err = cmd.Wait()
 	close(stopWatch)
-	out := importRun{wall: time.Since(began), stderr: stderr.String(), maxRSS: <-peak}
+	seen := <-watch
+	out := importRun{wall: time.Since(began), stderr: stderr.String(), maxRSS: seen.peakRSS, files: seen.files}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		out.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}

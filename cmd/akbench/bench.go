@@ -33,7 +33,6 @@ const (
 	limitBurst            = 1
 	rateTolerance         = 0.02
 	rssGoal               = 64 << 20
-	rssGrowthGoal         = 1.3
 	dryRunGoal            = 0.33 // of a bare encoding/csv read
 )
 

@@ -19,26 +19,60 @@ import (
 // can be missed, which is why the reading is taken as late as possible.
 const rssPollInterval = 5 * time.Millisecond
 
-// watchPeakRSS polls pid's VmHWM until stop is closed, then sends the last reading, bytes.
-func watchPeakRSS(pid int, stop <-chan struct{}) <-chan int64 {
-	out := make(chan int64, 1)
+// watched is what watchProcess saw of a running process.
+type watched struct {
+	peakRSS int64    // bytes
+	files   []string // the files it had open, each once: /proc/PID/fd links that are paths
+}
+
+// watchProcess polls pid's VmHWM, and every 20th poll its open files, until stop is closed,
+// then sends what it saw. The files show whether akimport keeps a temporary file (the
+// duplicate set used to spill to one, unlinked: its link reads "/tmp/… (deleted)").
+func watchProcess(pid int, stop <-chan struct{}) <-chan watched {
+	out := make(chan watched, 1)
 	go func() {
-		var peak int64
+		var w watched
+		seen := map[string]bool{}
 		t := time.NewTicker(rssPollInterval)
 		defer t.Stop()
-		for {
+		for i := 0; ; i++ {
 			if v, err := readVmHWM(pid); err == nil {
-				peak = max(peak, v)
+				w.peakRSS = max(w.peakRSS, v)
+			}
+			if i%20 == 0 {
+				for _, f := range openFiles(pid) {
+					if !seen[f] {
+						seen[f] = true
+						w.files = append(w.files, f)
+					}
+				}
 			}
 			select {
 			case <-stop:
-				out <- peak
+				out <- w
 				return
 			case <-t.C:
 			}
 		}
 	}()
 	return out
+}
+
+// openFiles lists the paths pid has open, leaving out sockets, pipes and the kernel's
+// files (the Go runtime reads its CPU quota from /sys/fs/cgroup at start).
+func openFiles(pid int) []string {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // the process has just exited
+	}
+	var files []string
+	for _, e := range entries {
+		if target, err := os.Readlink(dir + "/" + e.Name()); err == nil && isPlainFile(target) {
+			files = append(files, target)
+		}
+	}
+	return files
 }
 
 // readVmHWM reads the VmHWM line of /proc/PID/status, in bytes.
@@ -59,4 +93,13 @@ func readVmHWM(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+func isPlainFile(path string) bool {
+	for _, kernel := range []string{"/dev/", "/proc/", "/sys/"} {
+		if strings.HasPrefix(path, kernel) {
+			return false
+		}
+	}
+	return strings.HasPrefix(path, "/")
 }

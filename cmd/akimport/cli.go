@@ -14,6 +14,7 @@ import (
 
 	"github.com/akimport/akimport/importer"
 	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
 )
 
 // environment is what the command takes from the process, so tests can swap it.
@@ -28,16 +29,16 @@ type environment struct {
 
 // importOptions are the import command's flags as typed by the user.
 type importOptions struct {
-	url, tokenFile, format, report, resume, mapping  string
-	onExisting, logFormat, progress, maxDeactivate   string
-	lookup                                           string
-	reactivate                                       bool
-	scopePath, summaryJSON, metricsFile, tokenOnFlag string
-	insecure, dryRun, deactivateMissing, verbose     bool
-	burst, retries, maxErrors, maxConcurrency        int
-	concurrency                                      string
-	rate                                             float64
-	timeout, progressInterval                        time.Duration
+	url, tokenFile, format, report, reportFormat, resume, mapping string
+	onExisting, logFormat, progress, maxDeactivate                string
+	lookup                                                        string
+	reactivate                                                    bool
+	scopePath, summaryJSON, metricsFile, tokenOnFlag              string
+	insecure, dryRun, deactivateMissing, verbose                  bool
+	burst, retries, maxErrors, maxConcurrency                     int
+	concurrency                                                   string
+	rate                                                          float64
+	timeout, progressInterval                                     time.Duration
 }
 
 const exitCodesHelp = `Exit codes:
@@ -152,7 +153,8 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar(&opts.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
 	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
-	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output")
+	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
+	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
 	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
 	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
 	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
@@ -209,6 +211,7 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 		}
 	}
 	cfg.ReportPath = o.report
+	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
 	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {
 		return cfg, err
 	}

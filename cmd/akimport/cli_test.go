@@ -11,6 +11,7 @@ import (
 
 	"github.com/akimport/akimport/importer"
 	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
 )
 
 // parse runs argv through the import command's flag parsing and returns the config, or
@@ -98,6 +99,13 @@ func TestArgvToConfig(t *testing.T) {
 					t.Errorf("got %+v", c)
 				}
 			}},
+		{name: "report format", args: []string{"--report", "-", "--report-format", "JSONL", "users.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.ReportPath != "-" || c.ReportFormat != report.FormatJSONL {
+					t.Errorf("got report %q format %q", c.ReportPath, c.ReportFormat)
+				}
+			}},
+		{name: "bad report format", args: []string{"--report-format", "xml", "users.csv"}, env: base, wantErr: "--report-format"},
 		{name: "token as a flag is refused", args: []string{"--token", "secret", "users.csv"}, env: base, wantErr: "--token is not accepted"},
 		{name: "no url without dry run", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_TOKEN": "t"}, wantErr: "no authentik URL"},
 		{name: "no token", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_URL": "https://a"}, wantErr: "no API token"},

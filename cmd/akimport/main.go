@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, abort := handleSignals()
 	env := environment{
 		getenv:     os.Getenv,

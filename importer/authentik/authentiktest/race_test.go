@@ -69,7 +69,9 @@ func TestHammer(t *testing.T) {
 	byStatus := map[int]int{}
 	var wg sync.WaitGroup
 	for c := range clients {
-		wg.Go(func() {
+		wg.Add(1) // not wg.Go: that needs Go 1.25, and go.mod says 1.24
+		go func() {
+			defer wg.Done()
 			for i := range perClient {
 				username := fmt.Sprintf("c%02d-u%02d", c, i)
 				if i%2 == 0 { // half the creates fight over a few shared names
@@ -89,7 +91,7 @@ func TestHammer(t *testing.T) {
 					}
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	wantUsers := clients*perClient/2 + shared

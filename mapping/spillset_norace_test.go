@@ -1,5 +1,0 @@
-//go:build !race
-
-package mapping
-
-const spillRaceEnabled = false

@@ -1,6 +1,0 @@
-//go:build race
-
-package mapping
-
-// spillRaceEnabled shrinks the spill set tests: the race detector slows them tenfold.
-const spillRaceEnabled = true
