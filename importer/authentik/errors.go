@@ -120,7 +120,7 @@ func (e *Error) summary() string {
 		return "too many requests (429)"
 	case s >= 300 && s < 400:
 		return fmt.Sprintf("the server redirects (%d)", s)
-	case s >= 200 && s < 300:
+	case s >= 200 && s < 300 && e.Kind != KindTransient:
 		return fmt.Sprintf("the answer (%d) is not authentik's", s)
 	case e.Kind == KindTransient:
 		return fmt.Sprintf("authentik is unavailable (%d)", s)

@@ -1,0 +1,37 @@
+package authentiktest
+
+import (
+	"net/http"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
+
+// listEmailStages is GET /stages/email/ (F-R1), filtered by exact name like F-L1's filters.
+func (s *Server) listEmailStages(w http.ResponseWriter, r *http.Request) {
+	name := pyStrip(lastValue(r.URL.Query(), "name"))
+	stages := []authentik.EmailStage{}
+	for _, st := range s.stages {
+		if name == "" || st.Name == name {
+			stages = append(stages, authentik.EmailStage{PK: st.PK, Name: st.Name})
+		}
+	}
+	n := len(stages)
+	writeJSON(w, http.StatusOK, authentik.EmailStageList{
+		Pagination: authentik.Pagination{Count: n, Current: 1, TotalPages: 1, StartIndex: min(1, n), EndIndex: n},
+		Results:    stages,
+	})
+}
+
+// stageByPK finds an e-mail stage by its pk.
+func (s *Server) stageByPK(pk string) (EmailStage, bool) {
+	pk, ok := parsePyUUID(pk)
+	if !ok {
+		return EmailStage{}, false
+	}
+	for _, st := range s.stages {
+		if st.PK == pk {
+			return st, true
+		}
+	}
+	return EmailStage{}, false
+}
