@@ -26,7 +26,7 @@ const (
 	RouteRecoveryEmail   = "POST /core/users/{pk}/recovery_email/"
 	RouteDeleteUser      = "DELETE /core/users/{pk}/"
 	RouteListEmailStages = "GET /stages/email/"
-	routeOther       = "other"
+	routeOther           = "other"
 )
 
 // Options configure a Server. The zero value is a server that accepts no token.
