@@ -197,13 +197,15 @@ func (a *assembler) build() Row {
 		a.fail("password", msgNotString)
 	}
 
+	a.buildPasswordHash(&row)
+
 	if row.Username == "" {
 		row.Username = a.username
 	}
 	if len(a.errs) > 0 {
 		row.Errors = a.errs
 		row.GroupNames = nil
-		row.Password = ""
+		row.Password, row.PasswordHash = "", ""
 		return row
 	}
 	row.Request = req
