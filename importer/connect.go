@@ -35,11 +35,25 @@ func (r *run) connect() error {
 
 // preflight makes one read-only request before any row is read, so a wrong token, URL or
 // certificate ends the run at once (exit 3) instead of failing the first rows.
+//
+// It also learns the server's version and the token's user (F-V1), waiting out an authentik
+// that is starting (F-S1), and stops the run (exit 2) when the input asks for something
+// this version cannot do (migrate.go).
 func (r *run) preflight() error {
-	err := r.call("check the token", nil, func(ctx context.Context) error {
-		_, _, e := r.client.FindUserByUsername(ctx, "akimport-preflight-check")
-		return e
-	})
+	err := r.learnServer()
+	if err == nil {
+		err = r.await("check the token", func(ctx context.Context) error {
+			_, _, e := r.client.FindUserByUsername(ctx, "akimport-preflight-check")
+			return e
+		})
+	}
+	if err == nil {
+		err = r.checkFeatures()
+	}
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return err
+	}
 	if err != nil {
 		// An unreachable server already stopped the run with the clearer message.
 		var fatal *FatalError

@@ -30,6 +30,7 @@ func (r *run) planned(row mapping.Row, action string) report.Result {
 	res := r.newResult(row)
 	res.Status = report.StatusPlanned
 	res.Action = action
+	res.Onboarding = r.plannedOnboarding(row)
 	return res
 }
 
@@ -38,6 +39,9 @@ func (r *run) planned(row mapping.Row, action string) report.Result {
 func (r *run) process(row mapping.Row) (res report.Result, sent bool) {
 	if r.cfg.DryRun {
 		return r.plan(row)
+	}
+	if res, done := r.beforeCreate(row); done { // finishes an earlier run's create (aftercreate.go)
+		return res, true
 	}
 	return r.create(row)
 }
@@ -150,21 +154,12 @@ func (r *run) lookup(username string, attempts *int) (u *authentik.User, found b
 	return u, found, err
 }
 
-// created finishes a row whose user exists now, setting its password when the row has one.
+// created finishes a row whose user exists now: its password or password hash, and its
+// recovery e-mail (aftercreate.go).
 func (r *run) created(row mapping.Row, res report.Result, u *authentik.User) report.Result {
 	res.Status = report.StatusCreated
 	res.PK, res.UUID = u.PK, u.UUID
-	if row.Password == "" {
-		return res
-	}
-	err := r.call("set password", nil, func(ctx context.Context) error {
-		return r.client.SetPassword(ctx, u.PK, row.Password)
-	})
-	if err != nil {
-		res.Status = report.StatusFailed
-		res.Error = "created, password not set: " + err.Error() + " (--resume sets it without a second create)"
-	}
-	return res
+	return r.afterCreate(row, res, allSteps)
 }
 
 // errExistsFail is the error cell of an `exists` row under --on-existing fail, in the real

@@ -35,6 +35,7 @@ func (r *run) planResume() (*resumePlan, error) {
 			otherFP = res.Input
 			return errOtherInput
 		}
+		r.noteUnfinished(res) // created earlier, but its password, hash or e-mail is missing
 		if res.Done() {
 			p.rows++
 			if res.Line > 0 {

@@ -43,6 +43,9 @@ type run struct {
 	rowsRead     atomic.Int64
 	readAll      atomic.Bool
 	passwordOnce sync.Once
+	// server is what the preflight learned of authentik (version, token user, e-mail
+	// stage), and the rows an earlier run created without finishing (migrate.go).
+	server serverInfo
 }
 
 // Run imports cfg.Input into authentik (or checks it, with DryRun) and writes the report.

@@ -126,7 +126,7 @@ func TestClientStartingIsTransient(t *testing.T) {
 			_, _, err := c.FindUserByUsername(ctxFor(t), "a")
 			_, cerr := c.CreateUser(ctxFor(t), &authentik.UserRequest{Username: "a", Name: new(string)})
 			for _, err := range []error{err, cerr} {
-				if !authentik.ShouldRetry(err) || authentik.MayHaveActed(err) || authentik.IsFatal(err) {
+				if !authentik.ShouldRetry(err) || !authentik.IsStarting(err) || authentik.MayHaveActed(err) || authentik.IsFatal(err) {
 					t.Errorf("%s down=%v: %v: want transient, not acted", version, down, err)
 				}
 				if !down && authentik.RetryAfterOf(err) != 5*time.Second {

@@ -33,5 +33,6 @@ func startingError(op, url string, a answer, msg string, now time.Time) *Error {
 		Op: op, URL: url, StatusCode: a.status, Kind: KindTransient,
 		Detail:     msg + " (authentik is starting or its backend is down; waiting)",
 		RetryAfter: parseRetryAfter(a.header.Get("Retry-After"), now),
+		starting:   true,
 	}
 }

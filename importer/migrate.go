@@ -1,0 +1,202 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/mapping"
+)
+
+// DefaultStartupWait is how long the preflight waits for an authentik that is starting.
+const DefaultStartupWait = 2 * time.Minute
+
+// serverInfo is what the preflight learned of authentik, read-only once rows flow.
+type serverInfo struct {
+	version authentik.Version
+	known   bool   // version was read
+	me      string // the token's user
+	stagePK string // --send-recovery-email's stage, resolved
+	// unfinished holds the lines an earlier run created without finishing (--resume);
+	// written while the earlier report is read, before any worker starts.
+	unfinished map[int]unfinished
+}
+
+func (s *serverInfo) supportsHashes() bool {
+	return s.known && s.version.AtLeast(authentik.VersionPasswordHash)
+}
+
+// recoveryInBody: the stage goes in a JSON body since 2026.2, a query parameter before
+// (F-R1). An unknown version gets the current form.
+func (s *serverInfo) recoveryInBody() bool {
+	return !s.known || s.version.AtLeast(authentik.VersionRecoveryBody)
+}
+
+func (s *serverInfo) hashVersionMessage() string {
+	running := "whose version could not be read"
+	if s.known {
+		running = "running " + s.version.String()
+	}
+	return fmt.Sprintf("importing password hashes needs authentik %s or newer (set_password_hash); this server is %s. Upgrade authentik, or import without password_hash and send recovery e-mails (--send-recovery-email)",
+		authentik.VersionPasswordHash.Release(), running)
+}
+
+// learnServer reads the version and the token's user (F-V1), waiting out an authentik that
+// is starting, and resolves --send-recovery-email's stage.
+func (r *run) learnServer() error {
+	var v authentik.Version
+	err := r.await("read the authentik version", func(ctx context.Context) error {
+		var e error
+		v, e = r.client.Version(ctx)
+		return e
+	})
+	switch {
+	case err == nil:
+		r.server.version, r.server.known = v, true
+	case authentik.IsFatal(err) && authentik.StatusOf(err) == 404:
+		r.log.Warn("authentik did not say its version (GET /api/v3/admin/version/ answered 404); features that depend on it are refused", zap.Error(err))
+	default:
+		return err
+	}
+	var me *authentik.User
+	if err := r.await("read the token's user", func(ctx context.Context) error {
+		var e error
+		me, e = r.client.Me(ctx)
+		return e
+	}); err != nil {
+		return err
+	}
+	r.server.me = me.Username
+	r.log.Info("authentik", zap.String("version", versionText(r.server)), zap.String("token_user", me.Username),
+		zap.Bool("superuser", me.IsSuperuser))
+	return nil
+}
+
+func versionText(s serverInfo) string {
+	if !s.known {
+		return "unknown"
+	}
+	return s.version.String()
+}
+
+// checkFeatures stops the run before any write (exit 2) when the file asks for something
+// this authentik cannot do, and resolves the e-mail stage.
+func (r *run) checkFeatures() error {
+	if !r.server.supportsHashes() {
+		uses, line, err := inputUsesPasswordHash(&r.cfg)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		if uses {
+			return &UsageError{Err: fmt.Errorf("%s line %d has a password_hash: %s; nothing was sent", displayName(r.cfg.Input), line, r.server.hashVersionMessage())}
+		}
+	}
+	if stage := r.cfg.SendRecoveryEmail; stage != "" {
+		if mapping.IsUUID(stage) {
+			r.server.stagePK = stage
+			return nil
+		}
+		var found *authentik.EmailStage
+		var ok bool
+		if err := r.await("find the e-mail stage", func(ctx context.Context) error {
+			var e error
+			found, ok, e = r.client.FindEmailStage(ctx, stage)
+			return e
+		}); err != nil {
+			return err
+		}
+		if !ok {
+			return &UsageError{Err: fmt.Errorf("--send-recovery-email %q: authentik has no e-mail stage of that name (give its name as shown under Flows and Stages › Stages, or its UUID)", stage)}
+		}
+		r.server.stagePK = found.PK
+		r.log.Info("recovery e-mails go through the e-mail stage", zap.String("stage", stage), zap.String("pk", found.PK),
+			zap.Bool("json_body", r.server.recoveryInBody()))
+	}
+	return nil
+}
+
+// inputUsesPasswordHash reads the input file (not standard input, which cannot be read
+// twice) until a row with a password hash; line is that row's line.
+func inputUsesPasswordHash(cfg *Config) (uses bool, line int, err error) {
+	if cfg.Input == "-" {
+		return false, 0, nil // rows with a hash are refused one by one (beforeCreate)
+	}
+	var mp *mapping.Mapping
+	if cfg.MappingFile != "" {
+		if mp, err = mapping.LoadMapping(cfg.MappingFile); err != nil {
+			return false, 0, fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)
+		}
+	}
+	format := cfg.Format
+	if format == "" {
+		if format, err = mapping.FormatFromPath(cfg.Input); err != nil {
+			return false, 0, err
+		}
+	}
+	f, err := os.Open(cfg.Input)
+	if err != nil {
+		return false, 0, fmt.Errorf("cannot open the input: %w", err)
+	}
+	defer f.Close()
+	reader, err := mapping.NewReader(f, mapping.Options{Format: format, Mapping: mp})
+	if err != nil {
+		return false, 0, fmt.Errorf("%s: %w", cfg.Input, err)
+	}
+	defer reader.Close()
+	if cols := reader.Columns(); cols != nil && !contains(cols, "password_hash") {
+		return false, 0, nil // a CSV header without the column
+	}
+	for {
+		row, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			return false, 0, nil
+		}
+		if err != nil {
+			return false, 0, err
+		}
+		if row.PasswordHash != "" {
+			return true, row.Line, nil
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// await makes one logical request (call: pace, retries, an unreachable server is fatal)
+// and, while authentik's router answers that it is starting or its backend is down (F-S1),
+// makes it again with backoff until StartupWait has passed. Other failures end it as call
+// ends them.
+func (r *run) await(what string, op func(ctx context.Context) error) error {
+	deadline := time.Now().Add(r.cfg.StartupWait)
+	for try := 1; ; try++ {
+		err := r.call(what, nil, op)
+		if err == nil || !authentik.IsStarting(err) || r.stopCtx.Err() != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: authentik was still not ready after %s: %w", what, r.cfg.StartupWait, err)
+		}
+		r.giveUpsInARow.Store(0) // waiting for a start-up is not a server that stopped answering
+		r.log.Info("authentik is not ready; waiting", zap.String("request", what), zap.Error(err))
+		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(err)))
+		select {
+		case <-t.C:
+		case <-r.stopCtx.Done():
+			t.Stop()
+			return fmt.Errorf("%s: %w", what, errStopped)
+		}
+	}
+}
