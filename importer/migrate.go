@@ -200,3 +200,25 @@ func (r *run) await(what string, op func(ctx context.Context) error) error {
 		}
 	}
 }
+
+// waitUntilReady waits, after a request got a start-up answer (F-S1), until authentik
+// answers GET admin/version/ as itself, or StartupWait has passed (the request's own
+// retries then decide). It fails only when the run stops meanwhile.
+func (r *run) waitUntilReady(lastErr error) error {
+	deadline := time.Now().Add(r.cfg.StartupWait)
+	err := lastErr
+	for try := 1; authentik.IsStarting(err) && time.Now().Before(deadline); try++ {
+		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(err)))
+		select {
+		case <-t.C:
+		case <-r.stopCtx.Done():
+			t.Stop()
+			return errStopped
+		}
+		if werr := r.limiter.Wait(r.stopCtx); werr != nil {
+			return errStopped
+		}
+		_, err = r.client.Version(r.reqCtx)
+	}
+	return nil
+}

@@ -19,7 +19,13 @@ var errStopped = errors.New("the run was stopped before this request could be ma
 // (Retry-After wins), then a token from the one limiter all workers share, so retries count
 // against --rate too. It returns errStopped if the run stops meanwhile.
 func (r *run) pace(try int, lastErr error) error {
-	if try > 0 {
+	if try > 0 && authentik.IsStarting(lastErr) {
+		// authentik is starting or its backend is down (F-S1): wait until it is ready, so
+		// the start-up does not use up the request's retries (migrate.go).
+		if err := r.waitUntilReady(lastErr); err != nil {
+			return errStopped
+		}
+	} else if try > 0 {
 		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:
