@@ -73,7 +73,7 @@ func (s *Server) recoveryEmail(w http.ResponseWriter, r *http.Request, pkText st
 	s.mailMu.Lock()
 	s.mail = append(s.mail, RecoveryEmail{Username: u.Username, Email: u.Email, Stage: stage.Name, Form: form})
 	s.mailMu.Unlock()
-	s.stats.write()
+	s.stats.recoveryEmail()
 	w.WriteHeader(http.StatusNoContent)
 }
 

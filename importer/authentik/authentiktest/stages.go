@@ -1,6 +1,8 @@
 package authentiktest
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/akimport/akimport/importer/authentik"
@@ -34,4 +36,14 @@ func (s *Server) stageByPK(pk string) (EmailStage, bool) {
 		}
 	}
 	return EmailStage{}, false
+}
+
+// NameUUID derives a stable UUID (version 5 layout) from a name, so that aksim's e-mail
+// stages keep their UUIDs from run to run.
+func NameUUID(name string) string {
+	sum := sha1.Sum([]byte("authentiktest:" + name)) //nolint:gosec // an identifier, not a secret
+	sum[6] = sum[6]&0x0f | 0x50
+	sum[8] = sum[8]&0x3f | 0x80
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
