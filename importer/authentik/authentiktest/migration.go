@@ -63,6 +63,9 @@ func (m *migration) Version() authentik.Version { return m.version }
 // other path, which matchRoute then maps. A route the version lacks is left to matchRoute,
 // which answers it as an unknown path (404), as authentik's URL resolver does.
 func (s *Server) matchMigrationRoute(method, path string) (route, bool) {
+	if path == verifyPasswordPath {
+		return route{label: RouteVerifyPassword, api: true, allowed: method == http.MethodPost}, true
+	}
 	rest, ok := strings.CutPrefix(path, "/api/v3/")
 	if !ok {
 		return route{}, false
@@ -106,5 +109,7 @@ func (s *Server) serveMigration(w http.ResponseWriter, r *http.Request, rt route
 		s.setPasswordHash(w, r, rt.pk)
 	case RouteRecoveryEmail:
 		s.recoveryEmail(w, r, rt.pk)
+	case RouteVerifyPassword:
+		s.verifyPassword(w, r)
 	}
 }

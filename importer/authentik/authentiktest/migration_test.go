@@ -224,3 +224,19 @@ func TestStartingAnswers(t *testing.T) {
 		}
 	})
 }
+
+// F-H1: aksim's own verify-password route checks a login against the stored hash.
+func TestVerifyPasswordRoute(t *testing.T) {
+	s, ts := migrationServer(t, "2026.5.0")
+	u := mustCreate(t, ts, `{"username":"a","name":"A"}`)
+	if !s.store.setPasswordHash(u.PK, MakePBKDF2SHA256("pw", "saltsalt", 1000)) {
+		t.Fatal("set")
+	}
+	for pw, want := range map[string]string{"pw": `{"valid":true}`, "nope": `{"valid":false}`} {
+		got := do(t, ts, request{method: http.MethodPost, path: verifyPasswordPath, body: `{"username":"a","password":"` + pw + `"}`})
+		wantResponse(t, got, http.StatusOK, want)
+	}
+	if got := do(t, ts, request{method: http.MethodPost, path: verifyPasswordPath, body: `{}`, auth: "-"}); got.status != http.StatusForbidden {
+		t.Errorf("without a token: %d", got.status)
+	}
+}

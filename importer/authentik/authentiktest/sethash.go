@@ -81,3 +81,21 @@ func (s *Server) HasPasswordHash(username string) bool {
 	rec, ok := s.store.byUsername(username)
 	return ok && rec.passwordHash != ""
 }
+
+// verifyPasswordPath is the simulator's own route (not authentik's) that checks a login the
+// way authentik's password stage would, for demos and by-hand checks with aksim:
+// POST {"username": …, "password": …} → {"valid": true|false}.
+const verifyPasswordPath = "/-/aksim/verify-password/"
+
+// RouteVerifyPassword labels verifyPasswordPath in Stats.
+const RouteVerifyPassword = "POST /-/aksim/verify-password/"
+
+func (s *Server) verifyPassword(w http.ResponseWriter, r *http.Request) {
+	data, ok := readObject(w, r)
+	if !ok {
+		return
+	}
+	username, _ := data["username"].(string)
+	password, _ := data["password"].(string)
+	writeJSON(w, http.StatusOK, map[string]bool{"valid": s.CheckPassword(username, password)})
+}
