@@ -207,6 +207,8 @@ func (r *run) await(what string, op func(ctx context.Context) error) error {
 func (r *run) waitUntilReady(lastErr error) error {
 	deadline := time.Now().Add(r.cfg.StartupWait)
 	err := lastErr
+	r.log.Info("authentik is starting or its backend is down; waiting for it", zap.Duration("at_most", r.cfg.StartupWait),
+		zap.String("answer", authentik.StatusText(err)))
 	for try := 1; authentik.IsStarting(err) && time.Now().Before(deadline); try++ {
 		t := time.NewTimer(r.backoff.Delay(try, authentik.RetryAfterOf(err)))
 		select {

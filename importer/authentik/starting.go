@@ -3,6 +3,9 @@ package authentik
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -35,4 +38,14 @@ func startingError(op, url string, a answer, msg string, now time.Time) *Error {
 		RetryAfter: parseRetryAfter(a.header.Get("Retry-After"), now),
 		starting:   true,
 	}
+}
+
+// StatusText describes a router answer for a log line, e.g. `200 "authentik starting"`.
+func StatusText(err error) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	msg, _, _ := strings.Cut(e.Detail, " (")
+	return fmt.Sprintf("%d %q", e.StatusCode, msg)
 }
