@@ -23,6 +23,9 @@ type applier struct {
 	plan    *planner
 	retries int
 	intents chan<- intent
+	// server is what the preflight learned: the version (which requests to use), the
+	// e-mail stage, and the rows an earlier run created without finishing.
+	server *serverInfo
 }
 
 // apply carries out act for the row. sent is false when the run stopped before anything was
@@ -168,24 +171,13 @@ func (a *applier) journal(line int) error {
 	return <-done
 }
 
-// created finishes a row whose user this import created, setting its password when the
-// row has one. Only here is a password ever set.
+// created finishes a row whose user this import created: its password or password hash,
+// then its recovery e-mail (aftercreate.go). Only here is a password ever set. A step that
+// failed is finished by --resume from the report's pk and uuid, without a second create.
 func (a *applier) created(row *mapping.Row, res report.Result, u *observed) rowResult {
 	res.Status = report.StatusCreated
 	res.PK, res.UUID = u.pk, u.uuid
-	if row.Password == "" {
-		return rowResult{res: res}
-	}
-	err := a.pacer.call("set password", nil, func(ctx context.Context) error {
-		return a.client.SetPassword(ctx, u.pk, row.Password)
-	})
-	if err != nil {
-		res.Status = report.StatusFailed
-		res.Error = "created, password not set: " + err.Error() + " (--resume sets it without a second create)"
-		// The record stays open: --resume finds the user and adopts it as this import's.
-		return rowResult{res: res, uncertain: true}
-	}
-	return rowResult{res: res}
+	return rowResult{res: a.afterCreate(row, res, allSteps)}
 }
 
 // update patches only the fields that differ (F-L2); fields absent from the row are never

@@ -113,6 +113,13 @@ type Config struct {
 	ScopePath         string
 	MaxDeactivate     DeactivateLimit
 
+	// SendRecoveryEmail is --send-recovery-email: an e-mail stage's UUID or name. After a
+	// row's user is created, authentik e-mails it a recovery link (F-R1).
+	SendRecoveryEmail string
+	// StartupWait bounds how long the preflight waits for an authentik that is starting or
+	// whose backend is down (F-S1); zero means DefaultStartupWait.
+	StartupWait time.Duration
+
 	SummaryJSON      string
 	MetricsFile      string
 	Progress         string // auto, always, never
@@ -247,6 +254,9 @@ func (c *Config) Validate() error {
 	case "", report.FormatCSV, report.FormatJSONL:
 	default:
 		bad("--report-format %q: want csv or jsonl", c.ReportFormat)
+	}
+	if c.StartupWait <= 0 {
+		c.StartupWait = DefaultStartupWait
 	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,22 +32,37 @@ func connect(cfg *Config) (*authentik.Client, error) {
 	return c, nil
 }
 
-// preflight makes one read-only request before any row is read, so a wrong token, URL or
+// preflight makes read-only requests before any row is read, so a wrong token, URL or
 // certificate ends the run at once (exit 3) instead of failing the first rows.
-func preflight(pace *pacer, client *authentik.Client, url string) error {
-	err := pace.call("check the token", nil, func(ctx context.Context) error {
-		_, _, e := client.FindUserByUsername(ctx, "akimport-preflight-check")
-		return e
-	})
+//
+// It also learns the server's version and the token's user (F-V1), waiting out an authentik
+// that is starting (F-S1), and stops the run (exit 2) when the input asks for something
+// this version cannot do (migrate.go).
+func preflight(pace *pacer, client *authentik.Client, cfg *Config) (*serverInfo, error) {
+	pace.probe = func(ctx context.Context) error { _, err := client.Version(ctx); return err }
+	info, err := learnServer(pace, client)
+	if err == nil {
+		err = pace.await("check the token", func(ctx context.Context) error {
+			_, _, e := client.FindUserByUsername(ctx, "akimport-preflight-check")
+			return e
+		})
+	}
+	if err == nil {
+		err = checkFeatures(pace, client, cfg, info)
+	}
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		return nil, err
+	}
 	if err != nil {
 		// An unreachable server already stopped the run with the clearer message.
 		if fatal := pace.fatal.Load(); fatal != nil {
 			err = fatal.Err
 		}
-		return &FatalError{Err: fmt.Errorf("checking the URL and token before reading any row: %w", err)}
+		return nil, &FatalError{Err: fmt.Errorf("checking the URL and token before reading any row: %w", err)}
 	}
-	pace.log.Debug("authentik answered the preflight request", zap.String("url", url))
-	return nil
+	pace.log.Debug("authentik answered the preflight requests", zap.String("url", cfg.URL))
+	return info, nil
 }
 
 func isLoopback(u string) bool {

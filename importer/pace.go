@@ -31,6 +31,10 @@ type pacer struct {
 	maxConcurrency int
 	backoff        authentik.Backoff
 	retries        int
+	// startupWait bounds the wait for an authentik that is starting (F-S1); probe asks it
+	// whether it is ready (GET admin/version/), nil until the preflight sets it.
+	startupWait time.Duration
+	probe       func(ctx context.Context) error
 	// giveUpLimit is how many requests in a row may give up before the run stops: more
 	// than the workers can have in flight, so one bad moment shared by all is not enough.
 	giveUpLimit int64
@@ -60,7 +64,7 @@ func newPacer(cfg *Config) *pacer {
 	return &pacer{
 		log: cfg.Logger, url: cfg.URL, limiter: rate.NewLimiter(perSecond, cfg.Burst), backoff: b,
 		adaptive: newAdaptiveLimit(cfg), maxConcurrency: cfg.MaxConcurrency,
-		retries: cfg.Retries, giveUpLimit: int64(max(2*cfg.Concurrency, 8)),
+		retries: cfg.Retries, giveUpLimit: int64(max(2*cfg.Concurrency, 8)), startupWait: cfg.StartupWait,
 	}
 }
 
@@ -71,7 +75,13 @@ func newPacer(cfg *Config) *pacer {
 // sends the request and must call done with its error, which frees the slot and tells the
 // adaptive limit how the server answered.
 func (p *pacer) wait(kind string, try int, lastErr error) (done func(error), err error) {
-	if try > 0 {
+	if try > 0 && authentik.IsStarting(lastErr) {
+		// authentik is starting or its backend is down (F-S1): wait until it is ready, so
+		// the start-up does not use up the request's retries (migrate.go).
+		if err := p.waitUntilReady(lastErr); err != nil {
+			return nil, errStopped
+		}
+	} else if try > 0 {
 		t := time.NewTimer(p.backoff.Delay(try, authentik.RetryAfterOf(lastErr)))
 		select {
 		case <-t.C:

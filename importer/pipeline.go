@@ -22,6 +22,7 @@ type pipeline struct {
 	groups      *groupDirectory
 	resumed     *lineSet // lines an earlier report records as done; nil without --resume
 	concurrency int
+	sendEmails  bool // --send-recovery-email: the dry run says which rows would get none
 	warnOnce    func(row *mapping.Row)
 	// rowsRead and readAll tell the progress display how far the reader is.
 	rowsRead atomic.Int64
@@ -85,6 +86,7 @@ func (p *pipeline) produce(reader *mapping.Reader, input string, jobs chan<- map
 			results <- rowResult{res: res}
 		case p.plan == nil:
 			res.Status, res.Action = report.StatusPlanned, "create"
+			res.Onboarding = plannedOnboarding(p.sendEmails, &row)
 			results <- rowResult{res: res}
 		default:
 			select {
@@ -117,6 +119,11 @@ func (p *pipeline) work(jobs <-chan mapping.Row, results chan<- rowResult) {
 
 // handle plans one valid row and, unless this is a dry run, applies the plan.
 func (p *pipeline) handle(row *mapping.Row) (rowResult, bool) {
+	if p.apply != nil {
+		if res, done := p.apply.beforeCreate(row); done { // an earlier run's create to finish
+			return rowResult{res: res}, true
+		}
+	}
 	res := newResult(row)
 	prov := p.plan.provenance(row.Line)
 	have, known, err := p.plan.look(row, prov, &res.Attempts)
@@ -139,6 +146,9 @@ func (p *pipeline) handle(row *mapping.Row) (rowResult, bool) {
 // predicted is the dry run's report row: what the real run would do, in its words.
 func (p *pipeline) predicted(row *mapping.Row, res report.Result, act action, have *observed) report.Result {
 	res.Status, res.Action = report.StatusPlanned, act.describe()
+	if act.kind == actCreate {
+		res.Onboarding = plannedOnboarding(p.sendEmails, row)
+	}
 	res.Warnings = append(res.Warnings, act.warnings...)
 	res.Warnings = append(res.Warnings, p.plan.emailWarnings(row)...)
 	if have != nil {

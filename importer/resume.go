@@ -28,7 +28,8 @@ var errOtherInput = errors.New("the report was made from another input file")
 // planResume reads the earlier report and its journal. Rows the report records as done are
 // skipped this time. Rows the journal leaves open were in flight when the earlier run died:
 // they are looked up before anything is sent, and only their users may be adopted.
-func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, error) {
+// note sees every row of the earlier report.
+func planResume(cfg *Config, fingerprint string, log *zap.Logger, note func(report.Result)) (*resumePlan, error) {
 	src := cfg.ResumeFrom
 	p := &resumePlan{source: src, done: &lineSet{}}
 	reported := &lineSet{}
@@ -41,6 +42,7 @@ func planResume(cfg *Config, fingerprint string, log *zap.Logger) (*resumePlan, 
 		if res.Line > 0 {
 			reported.add(res.Line)
 		}
+		note(res)
 		if res.Done() {
 			p.rows++
 			if res.Line > 0 {

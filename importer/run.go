@@ -66,20 +66,24 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 		// F-U14: with gravatar avatars each create may wait seconds on an outside lookup.
 		log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create")
 	}
+	server := &serverInfo{}
 	if client != nil {
-		if err := preflight(pace, client, cfg.URL); err != nil {
+		if server, err = preflight(pace, client, &cfg); err != nil {
 			return report.Summary{}, interruptedOr(ctx, err)
 		}
 	}
 
 	var resume *resumePlan
 	if cfg.ResumeFrom != "" {
-		if resume, err = planResume(&cfg, in.fingerprint, log); err != nil {
+		// Rows an earlier run created without finishing (password, hash, e-mail) are noted
+		// as the report is read: they are finished without a second create (aftercreate.go).
+		if resume, err = planResume(&cfg, in.fingerprint, log, server.noteUnfinished); err != nil {
 			return report.Summary{}, err
 		}
 	}
 
-	pipe := &pipeline{pacer: pace, concurrency: cfg.Concurrency, groups: &groupDirectory{pacer: pace, client: client}}
+	pipe := &pipeline{pacer: pace, concurrency: cfg.Concurrency, groups: &groupDirectory{pacer: pace, client: client},
+		sendEmails: cfg.SendRecoveryEmail != ""}
 	var deactivation *deactivationPlan
 	if client != nil {
 		pipe.plan = &planner{pacer: pace, client: client, mode: cfg.OnExisting, reactivate: cfg.Reactivate,
@@ -116,7 +120,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 	go func() { recorded <- rec.loop(results, intents) }()
 
 	if client != nil && !cfg.DryRun {
-		pipe.apply = &applier{log: log, pacer: pace, client: client, plan: pipe.plan, retries: cfg.Retries, intents: intents}
+		pipe.apply = &applier{log: log, pacer: pace, client: client, plan: pipe.plan, retries: cfg.Retries, intents: intents, server: server}
 		var once sync.Once
 		pipe.warnOnce = func(row *mapping.Row) {
 			if row.Password != "" {

@@ -201,6 +201,8 @@ func (a *assembler) build() Row {
 		a.fail("password", msgNotString)
 	}
 
+	a.buildPasswordHash(&row)
+
 	if row.Username == "" {
 		row.Username = Strip(a.username)
 	}
@@ -208,7 +210,7 @@ func (a *assembler) build() Row {
 	if len(a.errs) > 0 {
 		row.Errors = a.errs
 		row.GroupNames = nil
-		row.Password = ""
+		row.Password, row.PasswordHash = "", ""
 		return row
 	}
 	row.Request = req

@@ -76,7 +76,7 @@ func TestCSVHeaderErrors(t *testing.T) {
 	}{
 		{"empty file", "", "", "the file is empty: expected a header row"},
 		{"only a BOM and newline", "\n", "", "the file is empty"},
-		{"unknown column", "username,name,emial,foo\n", "", `unknown column(s) "emial", "foo": a column must be one of username, name, email, is_active, path, type, groups, attributes, last_login, password, attributes.<key>`},
+		{"unknown column", "username,name,emial,foo\n", "", `unknown column(s) "emial", "foo": a column must be one of username, name, email, is_active, path, type, groups, attributes, last_login, password, password_hash, attributes.<key>`},
 		{"empty column name", "username,name,\n", "", `unknown column(s) ""`},
 		{"bad attributes column", "username,attributes.\n", "", `unknown column(s) "attributes."`},
 		{"duplicate column", "username,name,username\n", "", `column "username" appears twice in the header (columns 1 and 3)`},

@@ -19,13 +19,14 @@ const (
 	fieldAttributes
 	fieldLastLogin
 	fieldPassword
+	fieldPasswordHash
 	numFields
 )
 
 // fieldNames are the input column names, in the order the design lists them.
 var fieldNames = [numFields]string{
 	"username", "name", "email", "is_active", "path", "type",
-	"groups", "attributes", "last_login", "password",
+	"groups", "attributes", "last_login", "password", "password_hash",
 }
 
 func (f field) String() string { return fieldNames[f] }

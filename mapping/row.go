@@ -20,6 +20,10 @@ type Row struct {
 	// Password is the optional password cell, set with set_password after the create (F-L3).
 	// It must never be logged or written to a report.
 	Password string
+	// PasswordHash is the optional password_hash cell in Django's format (converted from PHC
+	// argon2 or passlib pbkdf2 when needed), set with set_password_hash after the create
+	// (F-H1). Like Password, it must never be logged or written to a report.
+	PasswordHash string
 	// Errors says why the row is invalid, in authentik's words (field → messages).
 	Errors authentik.FieldErrors
 	// Warnings are non-fatal remarks for the report (e.g. duplicate e-mail address).

@@ -69,7 +69,7 @@ func markDuplicate(row *Row, line int) {
 	row.Errors.Add("username", fmt.Sprintf("Duplicate username: same as line %d.", line))
 	row.Request = nil
 	row.GroupNames = nil
-	row.Password = ""
+	row.Password, row.PasswordHash = "", ""
 }
 
 // Len is the number of usernames remembered.

@@ -16,10 +16,11 @@ const (
 	colWarnings   = "warnings"
 	colInput      = "input"
 	colAction     = "action" // added after the brief's list: last, so older readers are unaffected
+	colOnboarding = "onboarding"
 )
 
 var csvHeader = []string{
-	colLine, colUsername, colStatus, colHTTPStatus, colPK, colUUID, colAttempts, colError, colWarnings, colInput, colAction,
+	colLine, colUsername, colStatus, colHTTPStatus, colPK, colUUID, colAttempts, colError, colWarnings, colInput, colAction, colOnboarding,
 }
 
 // warningSeparator joins a row's warnings into one cell. The cell is for people: a warning

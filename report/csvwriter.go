@@ -77,6 +77,7 @@ func (w *csvWriter) fill(r Result) []string {
 	rec[8] = neutralise(joinWarnings(r.Warnings))
 	rec[9] = r.Input
 	rec[10] = neutralise(r.Action)
+	rec[11] = neutralise(r.Onboarding)
 	return rec
 }
 

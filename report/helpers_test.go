@@ -32,7 +32,7 @@ func golden(t *testing.T, name string, got []byte) {
 // sampleResults is a fixed set of rows covering every status and the awkward cells.
 func sampleResults() []Result {
 	return []Result{
-		{Line: 2, Username: "alice", Status: StatusCreated, HTTPStatus: 201, PK: 17, UUID: "3f2a8c1e-0000-4000-8000-000000000001", Attempts: 1, Input: "sha256:ab12"},
+		{Line: 2, Username: "alice", Status: StatusCreated, HTTPStatus: 201, PK: 17, UUID: "3f2a8c1e-0000-4000-8000-000000000001", Attempts: 1, Input: "sha256:ab12", Onboarding: OnboardingSent},
 		{Line: 3, Username: "bob", Status: StatusUpdated, HTTPStatus: 200, PK: 18, Attempts: 1, Action: "update: name, email", Warnings: []string{"email is used by line 2"}, Input: "sha256:ab12"},
 		{Line: 4, Username: "carol", Status: StatusUnchanged, PK: 19, Attempts: 1, Input: "sha256:ab12"},
 		{Line: 0, Username: "leaver", Status: StatusDeactivated, HTTPStatus: 200, PK: 5, Attempts: 1, Input: "sha256:ab12"},

@@ -136,11 +136,11 @@ func TestReadAfterCrash(t *testing.T) {
 					t.Fatalf("cut at byte %d: %v", cut, err)
 				}
 				// Every row read is a written row, in order. The last may be the torn row
-				// when the tear fell in its last cell (CSV "action"), which then is cut short.
+				// when the tear fell in its last cell (CSV "onboarding"), which then is cut short.
 				for i, r := range got {
 					w := want[i]
-					if i == len(got)-1 && strings.HasPrefix(w.Action, r.Action) {
-						w.Action = r.Action
+					if i == len(got)-1 && strings.HasPrefix(w.Onboarding, r.Onboarding) {
+						w.Onboarding = r.Onboarding
 					}
 					if !reflect.DeepEqual(r, w) {
 						t.Fatalf("cut at byte %d: row %d = %+v, want %+v", cut, i, r, want[i])

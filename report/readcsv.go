@@ -11,7 +11,7 @@ import (
 
 // csvColumns holds each known column's index in the file, -1 when absent.
 type csvColumns struct {
-	line, username, status, httpStatus, pk, uuid, attempts, errorText, warnings, input, action int
+	line, username, status, httpStatus, pk, uuid, attempts, errorText, warnings, input, action, onboarding int
 }
 
 func readCSV(r io.Reader, src *tailReader, fn func(Result) error) error {
@@ -108,7 +108,7 @@ func findColumns(header []string) (csvColumns, error) {
 		line: col(colLine), username: col(colUsername), status: col(colStatus),
 		httpStatus: col(colHTTPStatus), pk: col(colPK), uuid: col(colUUID),
 		attempts: col(colAttempts), errorText: col(colError), warnings: col(colWarnings),
-		input: col(colInput), action: col(colAction),
+		input: col(colInput), action: col(colAction), onboarding: col(colOnboarding),
 	}
 	var missing []string
 	if cols.line < 0 {
@@ -156,6 +156,7 @@ func (c csvColumns) result(rec []string) (Result, error) {
 	res.Warnings = splitWarnings(unneutralise(cell(c.warnings)))
 	res.Input = cell(c.input)
 	res.Action = unneutralise(cell(c.action))
+	res.Onboarding = unneutralise(cell(c.onboarding))
 	return res, nil
 }
 

@@ -38,6 +38,18 @@ type Result struct {
 	// Input is the fingerprint of the input file the row came from; --resume refuses a
 	// report whose fingerprint differs from the file being imported.
 	Input string `json:"input,omitempty"`
+	// Onboarding is the recovery e-mail of --send-recovery-email: OnboardingSent, or why it
+	// was not sent (authentik's message); empty when none was asked for.
+	Onboarding string `json:"onboarding,omitempty"`
+}
+
+// OnboardingSent is the onboarding cell of a row whose recovery e-mail authentik sent.
+const OnboardingSent = "sent"
+
+// OnboardingFailed reports whether a recovery e-mail was asked for and not sent. In a dry
+// run the cell only predicts, so a planned row never counts.
+func (r Result) OnboardingFailed() bool {
+	return r.Onboarding != "" && r.Onboarding != OnboardingSent && r.Status != StatusPlanned
 }
 
 // Failed reports whether the row counts against the run (exit code 1, --max-errors).
@@ -45,6 +57,9 @@ func (r Result) Failed() bool {
 	switch r.Status {
 	case StatusInvalid, StatusRejected, StatusFailed:
 		return true
+	case StatusCreated:
+		// The user exists, but its recovery e-mail was not sent: the run exits 1.
+		return r.OnboardingFailed()
 	case StatusExists:
 		// --on-existing fail writes why into Error; --on-existing skip leaves it empty.
 		return r.Error != ""
@@ -55,7 +70,10 @@ func (r Result) Failed() bool {
 // Done reports whether --resume may skip the row: the user is in the state the row asks for.
 func (r Result) Done() bool {
 	switch r.Status {
-	case StatusCreated, StatusUpdated, StatusUnchanged, StatusDeactivated:
+	case StatusCreated:
+		// A created user whose recovery e-mail was not sent is finished by --resume.
+		return !r.OnboardingFailed()
+	case StatusUpdated, StatusUnchanged, StatusDeactivated:
 		return true
 	case StatusExists:
 		return r.Error == ""

@@ -40,7 +40,7 @@ func TestCSVHeader(t *testing.T) {
 	var buf bytes.Buffer
 	writeAll(t, NewCSVWriter(&buf), sampleResults()[:1])
 	firstLine, _, _ := strings.Cut(buf.String(), "\n")
-	if want := "line,username,status,http_status,pk,uuid,attempts,error,warnings,input,action"; firstLine != want {
+	if want := "line,username,status,http_status,pk,uuid,attempts,error,warnings,input,action,onboarding"; firstLine != want {
 		t.Errorf("header = %q, want %q", firstLine, want)
 	}
 }

@@ -39,6 +39,7 @@ type importOptions struct {
 	concurrency                                                   string
 	rate                                                          float64
 	timeout, progressInterval                                     time.Duration
+	sendRecoveryEmail                                             string
 }
 
 const exitCodesHelp = `Exit codes:
@@ -76,7 +77,7 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	root.SetIn(env.stdin)
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
-	root.AddCommand(newImportCommand(ctx, env, code, runImport), &cobra.Command{
+	root.AddCommand(newImportCommand(ctx, env, code, runImport), newUndoCommand(ctx, env, code, runUndo), &cobra.Command{
 		Use:   "version",
 		Short: "Print the version and commit",
 		Args:  cobra.NoArgs,
@@ -106,7 +107,8 @@ func newImportCommand(ctx context.Context, env environment, code *int, run runFu
 FILE is CSV with a header row, or JSON Lines (one object per line); "-" reads standard
 input and then needs --format. Columns are authentik's field names: username, name, email,
 is_active, path, type, groups (UUIDs or names, separated by ";"), attributes (a JSON object)
-and attributes.<key> columns, last_login, and password (set after the create, never logged).
+and attributes.<key> columns, last_login, and password or password_hash (a Django-format
+or PHC argon2 hash, authentik 2026.5+), set after the create and never logged.
 An empty cell leaves the field to authentik's default.
 
 The token comes from AUTHENTIK_TOKEN or --token-file, never from a flag value: it would
@@ -176,6 +178,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
 	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
 	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format metrics to this file (node-exporter textfile collector)")
+	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
 	// A token must never be typed as a flag value: accept the flag only to explain that.
 	f.StringVar(&opts.tokenOnFlag, "token", "", "")
@@ -229,6 +232,7 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 		return cfg, err
 	}
 	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
+	cfg.SendRecoveryEmail = o.sendRecoveryEmail
 	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal

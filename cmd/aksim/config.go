@@ -37,6 +37,10 @@ type config struct {
 	lostAnswer    float64
 	faultRoutes   string
 	verbose       bool
+	version       string
+	startingFor   time.Duration
+	emailStages   string
+	noRecovery    bool
 }
 
 func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -61,6 +65,10 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (con
 	fs.Float64Var(&c.lostAnswer, "lost-answer", 0, "probability that a create happens but its answer is lost")
 	fs.StringVar(&c.faultRoutes, "fault-routes", authentiktest.RouteCreateUser, "comma-separated routes faults apply to, e.g. \"POST /core/users/,GET /core/users/\"")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every request to stderr")
+	fs.StringVar(&c.version, "version", authentiktest.DefaultVersion, "the authentik `release` to behave as (set_password_hash since 2026.5, recovery_email's JSON body since 2026.2, 503 while starting since 2026.8)")
+	fs.DurationVar(&c.startingFor, "starting", 0, "answer \"authentik starting\" for this long after start")
+	fs.StringVar(&c.emailStages, "email-stages", "default-recovery-email", "comma-separated `names` of e-mail stages (their UUIDs are derived from the names and logged)")
+	fs.BoolVar(&c.noRecovery, "no-recovery-flow", false, "recovery_email answers \"No recovery flow set.\"")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -106,6 +114,10 @@ func (c config) options() (authentiktest.Options, error) {
 	}
 	if c.readOnlyToken != "" {
 		opts.ReadOnlyTokens = []string{c.readOnlyToken}
+	}
+	opts.Version, opts.StartingFor, opts.NoRecoveryFlow = c.version, c.startingFor, c.noRecovery
+	for _, name := range splitRoutes(c.emailStages) {
+		opts.EmailStages = append(opts.EmailStages, authentiktest.EmailStage{PK: authentiktest.NameUUID(name), Name: name})
 	}
 	if c.groupsFile != "" {
 		if err := readJSONFile(c.groupsFile, &opts.Groups); err != nil {

@@ -51,6 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitError
 	}
 	fmt.Fprintf(stdout, "aksim listening on %s\n", srv.URL())
+	fmt.Fprintf(stderr, "aksim: behaving as authentik %s\n", opts.Version)
+	for _, st := range opts.EmailStages {
+		fmt.Fprintf(stderr, "aksim: e-mail stage %q has pk %s\n", st.Name, st.PK)
+	}
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}

@@ -190,3 +190,21 @@ func TestCapacityScheduleFlag(t *testing.T) {
 		t.Errorf("a decreasing schedule: err %v, want one naming --capacity-schedule", err)
 	}
 }
+
+// F-V1, F-S1, F-R1: --version, --starting, --email-stages and --no-recovery-flow reach the
+// simulator's options.
+func TestMigrationFlags(t *testing.T) {
+	cfg, err := parseArgs([]string{"--token", "t", "--version", "2025.10.4", "--starting", "3s", "--email-stages", "a, b", "--no-recovery-flow"},
+		func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := cfg.options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Version != "2025.10.4" || opts.StartingFor != 3*time.Second || !opts.NoRecoveryFlow ||
+		len(opts.EmailStages) != 2 || opts.EmailStages[1].Name != "b" || opts.EmailStages[0].PK != authentiktest.NameUUID("a") {
+		t.Errorf("options %+v", opts)
+	}
+}

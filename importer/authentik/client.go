@@ -261,6 +261,9 @@ func (c *Client) send(ctx context.Context, r request, target string) (answer, er
 		}
 	}
 	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
+	if msg, ok := routerError(a); ok {
+		return answer{}, startingError(r.op, target, a, msg, c.now())
+	}
 	if a.status < 200 || a.status > 299 {
 		return answer{}, classifyAnswer(r.op, target, r.ep, a, c.now())
 	}

@@ -65,6 +65,8 @@ type Error struct {
 	mayHaveActed bool
 	// hint is advice appended to the message, e.g. about --insecure.
 	hint string
+	// starting: authentik's router answered for it (starting, backend down: F-S1).
+	starting bool
 }
 
 // Error renders one line a user can act on, e.g.
@@ -120,7 +122,7 @@ func (e *Error) summary() string {
 		return "too many requests (429)"
 	case s >= 300 && s < 400:
 		return fmt.Sprintf("the server redirects (%d)", s)
-	case s >= 200 && s < 300:
+	case s >= 200 && s < 300 && e.Kind != KindTransient:
 		return fmt.Sprintf("the answer (%d) is not authentik's", s)
 	case e.Kind == KindTransient:
 		return fmt.Sprintf("authentik is unavailable (%d)", s)
@@ -213,4 +215,11 @@ func RetryAfterOf(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// IsStarting reports whether err is the answer authentik's router gives while authentik
+// starts or its backend is down (F-S1): worth waiting for longer than a passing failure.
+func IsStarting(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.starting
 }

@@ -19,7 +19,14 @@ const (
 	RouteSetPassword = "POST /core/users/{pk}/set_password/"
 	RouteListGroups  = "GET /core/groups/"
 	RouteRoot        = "GET /"
-	routeOther       = "other"
+
+	RouteVersion         = "GET /admin/version/"
+	RouteMe              = "GET /core/users/me/"
+	RouteSetPasswordHash = "POST /core/users/{pk}/set_password_hash/"
+	RouteRecoveryEmail   = "POST /core/users/{pk}/recovery_email/"
+	RouteDeleteUser      = "DELETE /core/users/{pk}/"
+	RouteListEmailStages = "GET /stages/email/"
+	routeOther           = "other"
 )
 
 // Options configure a Server. The zero value is a server that accepts no token.
@@ -55,6 +62,32 @@ type Options struct {
 	// --verbose logs with it. It must be safe for concurrent use. Headers are not passed:
 	// they carry the token.
 	OnRequest func(method, uri string, status int, took time.Duration)
+
+	// Version is the authentik release the server behaves as, e.g. "2025.10.4" (default
+	// DefaultVersion). It decides which routes exist and how some of them answer: facts
+	// F-V1, F-H1, F-R1, F-S1.
+	Version string
+	// StartingFor makes the server answer as authentik's router does while authentik starts
+	// (F-S1), for this long after New.
+	StartingFor time.Duration
+	// EmailStages exist from the start: GET /stages/email/ lists them and recovery_email
+	// sends through them (F-R1).
+	EmailStages []EmailStage
+	// NoRecoveryFlow makes recovery_email answer "No recovery flow set." (F-R1), as an
+	// authentik whose brand has no recovery flow does.
+	NoRecoveryFlow bool
+	// TokenUser is the token's user as /core/users/me/ answers it (F-V1); default akadmin,
+	// a superuser with pk 0, who is not among the users listed.
+	TokenUser *authentik.User
+}
+
+// DefaultVersion is the release the simulator behaves as unless Options.Version says otherwise.
+const DefaultVersion = "2026.5.0"
+
+// EmailStage is an e-mail stage: recovery_email names one by its pk (a UUID).
+type EmailStage struct {
+	PK   string `json:"pk"`
+	Name string `json:"name"`
 }
 
 // Faults are per-request probabilities (0..1, at most 1 together) of a failure, drawn
@@ -94,6 +127,8 @@ const (
 	FaultActThenUnavailable FaultKind = "act_then_503"
 	// FaultDown counts connections dropped while the server is down (Server.Down).
 	FaultDown FaultKind = "down"
+	// FaultStarting counts answers given while starting or with the backend down (F-S1).
+	FaultStarting FaultKind = "starting"
 )
 
 // SeedUser is a user that exists before the first request. Zero PK, UUID, Path and Type get

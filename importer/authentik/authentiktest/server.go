@@ -29,6 +29,8 @@ type Server struct {
 	peak      atomic.Int64 // the most requests that held a worker at once
 
 	beforeInsert func(username string) // test hook: runs at the end of a create's latency
+
+	migration // version, start-up, e-mail stages, recovery e-mails (migration.go)
 }
 
 // New returns a server with the seeded groups and users. It fails on an invalid seed or
@@ -57,6 +59,9 @@ func New(opts Options) (*Server, error) {
 		faults:   newFaultConfig(opts.Faults),
 	}
 	s.store = newStore(s.rand.uuid())
+	if err := s.migration.init(opts); err != nil {
+		return nil, fmt.Errorf("authentiktest: %w", err)
+	}
 	for _, t := range opts.ReadOnlyTokens {
 		s.readOnly[t] = true
 	}
@@ -114,6 +119,8 @@ type route struct {
 	pk      string // the {pk} of detail routes
 	api     bool   // under /api/v3/ and known
 	allowed bool   // the method is served on this path
+	// anyToken: every valid token may call it, with or without permissions (F-V1).
+	anyToken bool
 }
 
 // matchRoute maps a request to its route. Unknown paths get label "other" and api false.
@@ -166,7 +173,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.WriteHeader(http.StatusNoContent)
 		return
 	}
-	rt := matchRoute(r.Method, r.URL.Path)
+	if s.answerUnavailable(rec) { // F-S1: the router answers for authentik
+		return
+	}
+	rt, ok := s.matchMigrationRoute(r.Method, r.URL.Path)
+	if !ok {
+		rt = matchRoute(r.Method, r.URL.Path)
+	}
 	s.stats.request(rt.label)
 	if !rt.api { // Django's URL resolver answers before authentication
 		writeDetail(rec, http.StatusNotFound, msgNotFound)
@@ -189,7 +202,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(rec, http.StatusOK, map[string]string{"name": "authentiktest", "api": "v3"})
 		return
 	}
-	if msg := s.authenticate(r); msg != "" {
+	if msg := s.authenticate(r); msg != "" && !(rt.anyToken && msg == msgPermissionDenied) {
 		writeDetail(rec, http.StatusForbidden, msg)
 		return
 	}
@@ -215,6 +228,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.setPassword(rec, r, rt.pk)
 	case RouteListGroups:
 		s.listGroups(rec, r)
+	default:
+		s.serveMigration(rec, r, rt)
 	}
 }
 

@@ -20,6 +20,8 @@ type Stats struct {
 	// DuplicateUsernameAttempts counts creates of a username that existed or was being
 	// created: 400 "This field must be unique." and 500 races (F-U13).
 	DuplicateUsernameAttempts int64 `json:"duplicate_username_attempts"`
+	// RecoveryEmails counts the recovery e-mails sent (F-R1).
+	RecoveryEmails int64 `json:"recovery_emails"`
 	// Faults counts injected failures by kind.
 	Faults map[FaultKind]int64 `json:"faults"`
 	// Users is how many users exist now.
@@ -50,6 +52,7 @@ func (c *counters) request(route string) { c.update(func(s *Stats) { s.Requests[
 func (c *counters) fault(kind FaultKind) { c.update(func(s *Stats) { s.Faults[kind]++ }) }
 func (c *counters) write()               { c.update(func(s *Stats) { s.Writes++ }) }
 func (c *counters) duplicate()           { c.update(func(s *Stats) { s.DuplicateUsernameAttempts++ }) }
+func (c *counters) recoveryEmail()       { c.update(func(s *Stats) { s.RecoveryEmails++; s.Writes++ }) }
 func (c *counters) created() {
 	c.update(func(s *Stats) { s.Creates++; s.Writes++ })
 }

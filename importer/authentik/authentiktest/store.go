@@ -18,6 +18,8 @@ type userRecord struct {
 	user        authentik.User // GroupsObj is unused: it is rendered from groups
 	password    string
 	hasPassword bool
+	// passwordHash is the Django hash set with set_password_hash (F-H1).
+	passwordHash string
 }
 
 // store holds the users behind one mutex that is never held while sleeping.
@@ -189,7 +191,7 @@ func (st *store) setPassword(pk int, password string) bool {
 	defer st.mu.Unlock()
 	rec, ok := st.byPK[pk]
 	if ok {
-		rec.password, rec.hasPassword = password, true
+		rec.password, rec.hasPassword, rec.passwordHash = password, true, ""
 	}
 	return ok
 }

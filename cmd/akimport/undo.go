@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/akimport/akimport/importer"
+)
+
+// undoOptions are the undo command's flags as typed by the user.
+type undoOptions struct {
+	url, tokenFile, report, logFormat, tokenOnFlag string
+	insecure, del, dryRun, verbose                 bool
+	concurrency, burst, retries                    int
+	rate                                           float64
+	timeout                                        time.Duration
+}
+
+// undoFunc is what the undo command calls; tests replace it.
+type undoFunc func(ctx context.Context, cfg importer.UndoConfig) error
+
+func runUndo(ctx context.Context, cfg importer.UndoConfig) error {
+	_, err := importer.Undo(ctx, cfg)
+	return err
+}
+
+func newUndoCommand(ctx context.Context, env environment, code *int, run undoFunc) *cobra.Command {
+	opts := undoOptions{}
+	cmd := &cobra.Command{
+		Use:   "undo [flags] REPORT",
+		Short: "Take back an import: deactivate (or delete) the users its report records as created",
+		Long: `Take back the import that wrote REPORT: every user the report records as created is
+deactivated (PATCH is_active=false), or deleted with --delete, but only if the user at that pk
+still has the uuid the report recorded; anything else is skipped with the reason (gone,
+replaced, already inactive). Undo writes its own report (statuses deactivated, deleted,
+skipped, failed; planned in a dry run) and a summary. Running it twice is harmless.
+
+` + exitCodesHelp,
+		Example: `  # what would be undone (reads only)
+  akimport undo --dry-run akimport-report.csv
+  # deactivate the users the import created
+  akimport undo --report undo-report.csv akimport-report.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := opts.config(args[0], env, cmd)
+			if err != nil {
+				*code = importer.ExitUsage
+				return err
+			}
+			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
+			err = run(ctx, cfg)
+			*code = importer.ExitCode(err)
+			if err != nil {
+				cfg.Logger.Error(err.Error())
+			}
+			return nil
+		},
+	}
+	d := importer.UndoDefaults()
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.BoolVar(&opts.del, "delete", false, "delete the users (DELETE, for good) instead of deactivating them")
+	f.BoolVar(&opts.dryRun, "dry-run", false, "read only: report what would be done")
+	f.StringVar(&opts.url, "url", "", "authentik base URL (env AUTHENTIK_URL)")
+	f.StringVar(&opts.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
+	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
+	f.StringVar(&opts.report, "report", d.ReportPath, "the undo's own report: .csv or .jsonl by extension; - for standard output")
+	f.IntVar(&opts.concurrency, "concurrency", d.Concurrency, "requests in flight at most")
+	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most (0 = no limit)")
+	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
+	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
+	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure")
+	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
+	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs")
+	f.StringVar(&opts.tokenOnFlag, "token", "", "")
+	_ = f.MarkHidden("token")
+	return cmd
+}
+
+func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Command) (importer.UndoConfig, error) {
+	if o.tokenOnFlag != "" {
+		return importer.UndoConfig{}, errors.New("--token is not accepted: set AUTHENTIK_TOKEN or use --token-file")
+	}
+	cfg := importer.UndoDefaults()
+	cfg.Report, cfg.Delete, cfg.DryRun = importReport, o.del, o.dryRun
+	cfg.URL = o.url
+	if cfg.URL == "" {
+		cfg.URL = env.getenv("AUTHENTIK_URL")
+	}
+	token, err := readToken(o.tokenFile, env.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Token, cfg.Insecure = token, o.insecure
+	if !cmd.Flags().Changed("insecure") {
+		if v := env.getenv("AUTHENTIK_INSECURE"); v != "" {
+			if cfg.Insecure, err = strconv.ParseBool(v); err != nil {
+				return cfg, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
+			}
+		}
+	}
+	cfg.ReportPath = o.report
+	cfg.Concurrency, cfg.Rate, cfg.Burst, cfg.Timeout, cfg.Retries = o.concurrency, o.rate, o.burst, o.timeout, o.retries
+	cfg.Stdout, cfg.Stderr = env.stdout, env.stderr
+	cfg.Version, _ = versionInfo()
+	cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr)
+	return cfg, err
+}

@@ -1,0 +1,121 @@
+package authentik
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+)
+
+// VersionInfo is GET /admin/version/ (F-V1).
+type VersionInfo struct {
+	VersionCurrent     string `json:"version_current"`
+	VersionLatest      string `json:"version_latest"`
+	VersionLatestValid bool   `json:"version_latest_valid"`
+	BuildHash          string `json:"build_hash"`
+	Outdated           bool   `json:"outdated"`
+	OutpostOutdated    bool   `json:"outpost_outdated"`
+}
+
+// SessionUser is GET /core/users/me/ (F-V1): the token's user.
+type SessionUser struct {
+	User User `json:"user"`
+}
+
+// EmailStage is one e-mail stage of GET /stages/email/ (F-R1).
+type EmailStage struct {
+	PK   string `json:"pk"`
+	Name string `json:"name"`
+}
+
+// EmailStageList is one page of GET /stages/email/.
+type EmailStageList struct {
+	Pagination Pagination   `json:"pagination"`
+	Results    []EmailStage `json:"results"`
+}
+
+// RecoveryEmailRequest is recovery_email's JSON body since 2026.2 (F-R1).
+type RecoveryEmailRequest struct {
+	EmailStage string `json:"email_stage"`
+}
+
+// Version reads the server's release (GET admin/version/, F-V1).
+func (c *Client) Version(ctx context.Context) (Version, error) {
+	const op, path = "read the authentik version", "admin/version/"
+	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, ep: collection})
+	if err != nil {
+		return Version{}, err
+	}
+	var info VersionInfo
+	if err := decodeJSON(op, c.base+path, a, &info); err != nil {
+		return Version{}, err
+	}
+	v, err := ParseVersion(info.VersionCurrent)
+	if err != nil {
+		return Version{}, notAuthentik(op, c.base+path, a.status, err.Error())
+	}
+	return v, nil
+}
+
+// Me reads the token's user (GET core/users/me/, F-V1).
+func (c *Client) Me(ctx context.Context) (*User, error) {
+	const op, path = "read the token's user", "core/users/me/"
+	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, ep: collection})
+	if err != nil {
+		return nil, err
+	}
+	var me SessionUser
+	if err := decodeJSON(op, c.base+path, a, &me); err != nil {
+		return nil, err
+	}
+	if me.User.Username == "" {
+		return nil, notAuthentik(op, c.base+path, a.status, "it names no user")
+	}
+	return &me.User, nil
+}
+
+// SetPasswordHash gives a user a password from a Django-format hash (F-H1, authentik
+// 2026.5+). The hash never appears in an error.
+func (c *Client) SetPasswordHash(ctx context.Context, pk int, hash string) error {
+	_, err := c.do(ctx, request{
+		op: "set password hash", method: http.MethodPost, path: userPath(pk) + "set_password_hash/",
+		body: PasswordRequest{Password: hash}, ep: object, secret: hash,
+	})
+	return err
+}
+
+// SendRecoveryEmail asks authentik to e-mail the user a recovery link through the e-mail
+// stage stagePK (F-R1): as the email_stage query parameter, or as a JSON body when
+// inBody (authentik 2026.2+).
+func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, inBody bool) error {
+	r := request{op: "send recovery e-mail", method: http.MethodPost, path: userPath(pk) + "recovery_email/", ep: object}
+	if inBody {
+		r.body = RecoveryEmailRequest{EmailStage: stagePK}
+	} else {
+		r.query = url.Values{"email_stage": {stagePK}}
+	}
+	_, err := c.do(ctx, r)
+	return err
+}
+
+// FindEmailStage looks an e-mail stage up by exact name; found is false when there is none.
+func (c *Client) FindEmailStage(ctx context.Context, name string) (*EmailStage, bool, error) {
+	var found *EmailStage
+	err := listPages(ctx, c, "find e-mail stage", "stages/email/", url.Values{"name": {name}}, func(st EmailStage) error {
+		if st.Name == name {
+			found = &st
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, false, err
+	}
+	return found, found != nil, nil
+}
+
+// DeleteUser deletes a user for good (F-D1); a missing one is a KindNotFound error.
+func (c *Client) DeleteUser(ctx context.Context, pk int) error {
+	_, err := c.do(ctx, request{op: "delete user", method: http.MethodDelete, path: userPath(pk), ep: object})
+	return err
+}
