@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 
 	"go.uber.org/zap"
@@ -80,4 +81,43 @@ func chooseLookup(mode LookupMode, pages, perRowCost int, deactivate bool) looku
 		return lookupPlan{snapshot: true}
 	}
 	return lookupPlan{snapshot: deactivate, perRow: true}
+}
+
+// readUsersOnce reads authentik's users (or --scope-path's) into a snapshot when the run
+// can meet existing users and that is cheaper than looking rows up one by one, or when
+// --deactivate-missing needs them; nil otherwise.
+func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input, resume *resumePlan, log *zap.Logger) (*snapshot, error) {
+	meetsExisting := cfg.OnExisting != OnExistingFail || cfg.DeactivateMissing || cfg.DryRun || resume != nil
+	if !meetsExisting || (cfg.Lookup == LookupPerRow && !cfg.DeactivateMissing) {
+		return nil, nil
+	}
+	sr := &snapshotReader{pacer: pace, client: client, scope: cfg.ScopePath, log: log}
+	first, err := sr.page(1)
+	if err != nil {
+		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
+	}
+	// Looking rows up costs about one request per row that may exist: every row when
+	// existing users are skipped, updated or predicted; only the rows left in flight when a
+	// run in --on-existing fail mode is resumed.
+	perRowCost := in.rowsEstimate
+	if cfg.OnExisting == OnExistingFail && !cfg.DryRun && resume != nil {
+		perRowCost = len(resume.open)
+	}
+	if perRowCost < 0 { // standard input: unknown; the first page is read already
+		perRowCost = 1
+	}
+	choice := chooseLookup(cfg.Lookup, first.Pagination.TotalPages, perRowCost, cfg.DeactivateMissing)
+	log.Info("how existing users are found", zap.Bool("snapshot", choice.snapshot), zap.Bool("per_row", choice.perRow),
+		zap.Int("users", first.Pagination.Count), zap.Int("pages", first.Pagination.TotalPages), zap.Int("rows_estimate", in.rowsEstimate))
+	if !choice.snapshot {
+		return nil, nil
+	}
+	if choice.perRow && cfg.Lookup == LookupAuto {
+		cfg.Lookup = LookupPerRow // the snapshot serves deactivation only
+	}
+	snap, err := sr.read(first, cfg.DryRun)
+	if err != nil {
+		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
+	}
+	return snap, nil
 }

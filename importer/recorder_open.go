@@ -44,3 +44,32 @@ func openReport(cfg *Config) (report.Writer, error) {
 	}
 	return out, nil
 }
+
+// newRecorder opens the report (and, for a real run writing a file, its journal) and
+// sets up the counters and the progress display.
+func newRecorder(cfg *Config, in *input, pace *pacer, position func() report.InputPosition, resume *resumePlan) (*recorder, error) {
+	progress, err := report.NewProgress(report.ProgressConfig{
+		Out: cfg.Stderr, Mode: report.ProgressMode(cfg.Progress), IsTerminal: cfg.IsTerminal,
+		Interval: cfg.ProgressInterval, Logger: cfg.Logger, Position: position, Concurrency: pace.concurrencyNow,
+	})
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	out, err := openReport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rec := &recorder{log: cfg.Logger, out: out, fingerprint: in.fingerprint, tally: report.NewTally(nil),
+		progress: progress, maxErrors: cfg.MaxErrors, stop: func(err error) { pace.stop(err) }}
+	if !cfg.DryRun && cfg.ReportPath != "-" && cfg.URL != "" {
+		var carried []int
+		if resume != nil {
+			carried = resume.open
+		}
+		if rec.journal, err = createJournal(journalPath(cfg.ReportPath), carried); err != nil {
+			out.Close()
+			return nil, &UsageError{Err: err}
+		}
+	}
+	return rec, nil
+}

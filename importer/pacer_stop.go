@@ -2,6 +2,8 @@ package importer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -41,3 +43,32 @@ func (p *pacer) setUpStop(ctx context.Context, drain time.Duration, abort <-chan
 
 // stopped reports whether the intake of rows has ended.
 func (p *pacer) stopped() bool { return p.stopCtx.Err() != nil }
+
+// outcome decides what the run's error is, most serious first.
+func (p *pacer) outcome(ctx context.Context, runErr, writeErr error, failures int) error {
+	cause := context.Cause(p.stopCtx)
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("the report could not be written, the run stopped: %w", writeErr)
+	case p.fatal.Load() != nil:
+		return p.fatal.Load()
+	case runErr != nil:
+		return runErr
+	case ctx.Err() != nil:
+		return ErrInterrupted
+	case errors.Is(cause, ErrMaxErrors):
+		return ErrMaxErrors
+	case failures > 0:
+		return ErrRowsFailed
+	}
+	return nil
+}
+
+// interruptedOr is ErrInterrupted when a signal stopped the run before its rows, else err:
+// a request not made because of Ctrl-C is no fatal error (exit 130, not 3).
+func interruptedOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return err
+}
