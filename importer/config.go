@@ -1,6 +1,17 @@
-// Package importer runs an import: it wires the reader and mapper (package mapping), a
-// rate-limited worker pool that talks to authentik (package importer/authentik) and the
-// report writer (package report), and owns retries, reconciliation, resume and sync.
+// Package importer runs an import as a plan, then apply pipeline (Run, run.go):
+//
+//   - preflight.go, server.go: check the URL and token, learn authentik's version, wait out a
+//     start-up.
+//   - resume.go, journal.go: what an earlier run left (done rows, rows in flight).
+//   - snapshot.go, snapshot_read.go, groups.go: who exists, read once (or per row, order.go).
+//   - pipeline.go: reader → planner → applier → recorder, under one errgroup.
+//   - planner.go, decide.go, observed.go: the plan of a row, a pure decision.
+//   - applier.go, aftercreate.go, deactivate.go: the writes, with retries and reconciliation.
+//   - pacer.go, pacer_stop.go, adaptive.go: the pace (rate, backoff, --concurrency auto) and
+//     the stop.
+//   - recorder.go, recorder_open.go: the one owner of the report, the journal and the counts.
+//
+// undo.go takes an import back (akimport undo).
 package importer
 
 import (
