@@ -40,6 +40,7 @@ type importOptions struct {
 	rate                                                          float64
 	timeout, progressInterval                                     time.Duration
 	sendRecoveryEmail                                             string
+	startupWait                                                   time.Duration
 }
 
 const exitCodesHelp = `Exit codes:
@@ -178,6 +179,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
 	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
 	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format metrics to this file (node-exporter textfile collector)")
+	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
 	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
 	// A token must never be typed as a flag value: accept the flag only to explain that.
@@ -232,7 +234,7 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 		return cfg, err
 	}
 	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
-	cfg.SendRecoveryEmail = o.sendRecoveryEmail
+	cfg.SendRecoveryEmail, cfg.StartupWait = o.sendRecoveryEmail, o.startupWait
 	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal

@@ -93,6 +93,18 @@ func TestArgvToConfig(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
+		{name: "plan flags", args: []string{"--on-existing", "update", "--lookup", "per-row", "--reactivate", "--startup-wait", "10s", "hr.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.Lookup != importer.LookupPerRow || !c.Reactivate || c.StartupWait != 10*time.Second {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "lookup defaults to auto", args: []string{"hr.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.Lookup != importer.LookupAuto || c.Reactivate {
+					t.Errorf("got lookup %q reactivate %v", c.Lookup, c.Reactivate)
+				}
+			}},
 		{name: "sync flags", args: []string{"--deactivate-missing", "--scope-path", "users/staff", "--max-deactivate", "10", "hr.csv"}, env: base,
 			check: func(t *testing.T, c importer.Config) {
 				if !c.DeactivateMissing || c.ScopePath != "users/staff" || c.MaxDeactivate.String() != "10" {
@@ -105,6 +117,8 @@ func TestArgvToConfig(t *testing.T) {
 					t.Errorf("got report %q format %q", c.ReportPath, c.ReportFormat)
 				}
 			}},
+		{name: "bad lookup", args: []string{"--lookup", "sometimes", "users.csv"}, env: base, wantErr: "--lookup"},
+		{name: "reactivate needs update", args: []string{"--reactivate", "users.csv"}, env: base, wantErr: "--reactivate needs --on-existing update"},
 		{name: "bad report format", args: []string{"--report-format", "xml", "users.csv"}, env: base, wantErr: "--report-format"},
 		{name: "token as a flag is refused", args: []string{"--token", "secret", "users.csv"}, env: base, wantErr: "--token is not accepted"},
 		{name: "no url without dry run", args: []string{"users.csv"}, env: map[string]string{"AUTHENTIK_TOKEN": "t"}, wantErr: "no authentik URL"},
