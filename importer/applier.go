@@ -40,7 +40,7 @@ func (a *applier) apply(row *mapping.Row, res report.Result, act action, have *o
 	}
 	switch act.kind {
 	case actCreate:
-		return a.create(row, res, prov)
+		return a.create(row, res, prov, act.blind)
 	case actAdopt:
 		a.log.Info("create confirmed by lookup: the user exists with the row's fields",
 			zap.Int("line", row.Line), zap.String("username", row.Username), zap.Int("pk", have.pk))
@@ -70,7 +70,7 @@ const errExistsFail = "username: This field must be unique. (it already exists i
 // when the answer is "This field must be unique.", the user found is planned again, taken as
 // ours only if this run or an open journal record may have created it. A user is never
 // created twice.
-func (a *applier) create(row *mapping.Row, res report.Result, prov provenance) (rowResult, bool) {
+func (a *applier) create(row *mapping.Row, res report.Result, prov provenance, blind bool) (rowResult, bool) {
 	res.Attempts = 0 // the row's attempts are its create's from here on
 	mayBeOurs := prov == maybeOurs
 	uncertain := false // the last attempt may have acted
@@ -108,11 +108,15 @@ func (a *applier) create(row *mapping.Row, res report.Result, prov provenance) (
 		lastErr = err
 		switch {
 		case err == nil:
-			a.plan.order.observe(false)
+			if blind {
+				a.plan.order.observe(false)
+			}
 			res.HTTPStatus = 201
 			return a.created(row, res, observe(u, false)), true
 		case authentik.IsUniqueViolation(err):
-			a.plan.order.observe(true)
+			if blind {
+				a.plan.order.observe(true)
+			}
 			have, ferr := a.plan.lookup(row.Username, nil)
 			if ferr != nil {
 				return a.failed(res, fmt.Errorf("the username is taken, and looking it up failed: %w", ferr), mayBeOurs), true

@@ -38,6 +38,9 @@ type action struct {
 	kind     actionKind
 	patch    map[string]any
 	warnings []string
+	// blind: a create planned without looking (per-row lookups, create first); its answer
+	// tells whether the user existed, which the request order learns from.
+	blind bool
 }
 
 // Warnings the plan gives on a row.

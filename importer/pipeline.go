@@ -127,7 +127,7 @@ func (p *pipeline) handle(row *mapping.Row) (rowResult, bool) {
 	res := newResult(row)
 	prov := p.plan.provenance(row.Line)
 	have, known, err := p.plan.look(row, prov, &res.Attempts)
-	act := action{kind: actCreate} // unknown: create first, the answer tells
+	act := action{kind: actCreate, blind: true} // unknown: create first, the answer tells
 	if err == nil && known {
 		act, have, err = p.plan.decide(row, have, prov, &res.Attempts)
 	}
