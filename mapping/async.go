@@ -31,14 +31,15 @@ const (
 	asyncBatchesAhead = 4
 )
 
-func newAsyncRows(src rowSource) *asyncRows {
+// newAsyncRows starts reading src; seen, when not nil, checks each batch for duplicates.
+func newAsyncRows(src rowSource, seen *Seen) *asyncRows {
 	a := &asyncRows{batches: make(chan rowBatch, asyncBatchesAhead), done: make(chan struct{}), ended: make(chan struct{})}
-	go a.run(src)
+	go a.run(src, seen)
 	return a
 }
 
 // run reads src until it ends or close is called.
-func (a *asyncRows) run(src rowSource) {
+func (a *asyncRows) run(src rowSource, seen *Seen) {
 	defer close(a.ended)
 	defer close(a.batches)
 	for {
@@ -50,6 +51,9 @@ func (a *asyncRows) run(src rowSource) {
 				break
 			}
 			rows = append(rows, row)
+		}
+		if seen != nil {
+			seen.CheckAll(rows)
 		}
 		select {
 		case a.batches <- rowBatch{rows: rows, err: err}:
