@@ -48,6 +48,7 @@ func (p *pipeline) run(reader *mapping.Reader, input string, results chan<- rowR
 
 // produce reads every row; it closes jobs (its output) when done or stopped.
 func (p *pipeline) produce(reader *mapping.Reader, input string, jobs chan<- mapping.Row, results chan<- rowResult) error {
+	seen := mapping.NewSeen()
 	for !p.pacer.stopped() {
 		row, err := reader.Next()
 		if errors.Is(err, io.EOF) {
@@ -58,6 +59,9 @@ func (p *pipeline) produce(reader *mapping.Reader, input string, jobs chan<- map
 			return fmt.Errorf("reading %s stopped: %w", input, err)
 		}
 		p.rowsRead.Add(1)
+		if err := seen.Check(&row); err != nil {
+			return err
+		}
 		if p.warnOnce != nil {
 			p.warnOnce(&row)
 		}

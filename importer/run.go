@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 			return report.Summary{}, &UsageError{Err: fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)}
 		}
 	}
-	reader, err := mapping.NewReader(in.counter, mapping.Options{Format: in.format, Mapping: mp, Duplicates: mapping.NewSeen()})
+	reader, err := mapping.NewReader(in.counter, mapping.Options{Format: in.format, Mapping: mp})
 	if err != nil {
 		return report.Summary{}, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
 	}

@@ -31,15 +31,14 @@ const (
 	asyncBatchesAhead = 4
 )
 
-// newAsyncRows starts reading src; seen, when not nil, checks each batch for duplicates.
-func newAsyncRows(src rowSource, seen *Seen) *asyncRows {
+func newAsyncRows(src rowSource) *asyncRows {
 	a := &asyncRows{batches: make(chan rowBatch, asyncBatchesAhead), done: make(chan struct{}), ended: make(chan struct{})}
-	go a.run(src, seen)
+	go a.run(src)
 	return a
 }
 
 // run reads src until it ends or close is called.
-func (a *asyncRows) run(src rowSource, seen *Seen) {
+func (a *asyncRows) run(src rowSource) {
 	defer close(a.ended)
 	defer close(a.batches)
 	for {
@@ -51,9 +50,6 @@ func (a *asyncRows) run(src rowSource, seen *Seen) {
 				break
 			}
 			rows = append(rows, row)
-		}
-		if seen != nil {
-			seen.CheckAll(rows)
 		}
 		select {
 		case a.batches <- rowBatch{rows: rows, err: err}:

@@ -11,9 +11,6 @@ type Options struct {
 	// Mapping renames, ignores, fills and builds columns; nil means the columns already
 	// carry authentik's field names.
 	Mapping *Mapping
-	// Duplicates, when set, checks every row against the rows before it (Seen.Check) as it
-	// is read: for CSV on the reading goroutine, a batch at a time (Seen.CheckAll).
-	Duplicates *Seen
 }
 
 // Reader streams mapped, validated rows in file order; it never holds the whole file.
@@ -21,7 +18,6 @@ type Options struct {
 type Reader struct {
 	src     rowSource
 	columns []string
-	seen    *Seen // checks each row in Next (JSON Lines); nil when src does
 }
 
 // rowSource is one input format.
@@ -40,22 +36,16 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Reader{src: newAsyncRows(src, opts.Duplicates), columns: src.columns()}, nil
+		return &Reader{src: newAsyncRows(src), columns: src.columns()}, nil
 	case FormatJSONL:
-		return &Reader{src: newJSONLRows(r, opts.Mapping), seen: opts.Duplicates}, nil
+		return &Reader{src: newJSONLRows(r, opts.Mapping)}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown input format %q: use csv or jsonl", ErrInput, opts.Format)
 }
 
 // Next returns the next row, or io.EOF after the last one. Any other error means the input
 // could not be read (I/O); bad rows come back as rows with Errors set.
-func (r *Reader) Next() (Row, error) {
-	row, err := r.src.next()
-	if err == nil && r.seen != nil {
-		_ = r.seen.Check(&row) // always nil
-	}
-	return row, err
-}
+func (r *Reader) Next() (Row, error) { return r.src.next() }
 
 // Columns is the CSV header as mapped (a column's target field, ignored columns left out,
 // template targets added), for logs; nil for JSON Lines.

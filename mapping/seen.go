@@ -20,7 +20,6 @@ type Seen struct {
 	seed      maphash.Seed
 	usernames shardedTable
 	emails    shardedTable
-	touched   uint32 // keeps CheckAll's reads from being optimised away
 }
 
 // NewSeen returns an empty Seen.
@@ -62,27 +61,6 @@ func (s *Seen) Check(row *Row) error {
 		row.Warnings = append(row.Warnings, fmt.Sprintf("duplicate email address: also on line %d", line))
 	}
 	return nil
-}
-
-// CheckAll is Check for each row, in order. It first reads the table slots the rows' keys
-// start at, all at once: those reads do not depend on each other, so their cache misses
-// overlap, where Check alone meets them one at a time (at a million rows the tables are
-// tens of MiB, and those misses were most of Check's time).
-func (s *Seen) CheckAll(rows []Row) {
-	var sink uint32
-	for i := range rows {
-		row := &rows[i]
-		if row.Username != "" {
-			sink += s.usernames.touch(s.hash(row.Username))
-		}
-		if row.Request != nil && row.Request.Email != nil {
-			sink += s.emails.touch(s.hash(strings.ToLower(strings.TrimSpace(*row.Request.Email))))
-		}
-	}
-	s.touched += sink
-	for i := range rows {
-		_ = s.Check(&rows[i]) // always nil
-	}
 }
 
 // markDuplicate makes row invalid: its username was on line, an earlier valid row.
