@@ -4,6 +4,7 @@ go 1.24.0
 
 require (
 	github.com/creack/pty v1.1.24
+	github.com/gocarina/gocsv v0.0.0-20240520201108-78e41c74b4b1
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.66.1
 	github.com/spf13/cobra v1.10.2

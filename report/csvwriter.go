@@ -5,7 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
+
+	"github.com/gocarina/gocsv"
 )
 
 // csvWriter writes the CSV report. Owned by one goroutine (see Writer).
@@ -15,9 +16,10 @@ type csvWriter struct {
 
 	buf     bytes.Buffer
 	enc     *csv.Writer // encodes into buf; buf goes to out in one write per row
-	record  []string
-	started bool  // header written
-	err     error // first write error; the report is broken after it
+	row     [1]Result   // what gocsv marshals, reused
+	cells   csvCells    // what gocsv marshals into
+	started bool        // header written
+	err     error       // first write error; the report is broken after it
 }
 
 // NewCSVWriter returns a Writer of the CSV report to w. Close writes the header if no row was
@@ -25,7 +27,7 @@ type csvWriter struct {
 func NewCSVWriter(w io.Writer) Writer { return newCSVWriter(w, nil) }
 
 func newCSVWriter(w io.Writer, closer func() error) *csvWriter {
-	cw := &csvWriter{out: w, closer: closer, record: make([]string, len(csvHeader))}
+	cw := &csvWriter{out: w, closer: closer}
 	cw.enc = csv.NewWriter(&cw.buf)
 	return cw
 }
@@ -63,22 +65,12 @@ func (w *csvWriter) Close() error {
 	return w.err
 }
 
-// fill converts r into the reused record, in csvHeader's order.
+// fill converts r into a record in csvHeader's order, through gocsv (see csvCells).
 func (w *csvWriter) fill(r Result) []string {
-	rec := w.record
-	rec[0] = strconv.Itoa(r.Line)
-	rec[1] = neutralise(r.Username)
-	rec[2] = string(r.Status)
-	rec[3] = itoaOrEmpty(r.HTTPStatus)
-	rec[4] = itoaOrEmpty(r.PK)
-	rec[5] = neutralise(r.UUID)
-	rec[6] = strconv.Itoa(r.Attempts)
-	rec[7] = neutralise(r.Error)
-	rec[8] = neutralise(joinWarnings(r.Warnings))
-	rec[9] = r.Input
-	rec[10] = neutralise(r.Action)
-	rec[11] = neutralise(r.Onboarding)
-	return rec
+	w.row[0] = r
+	// gocsv fails only on types it cannot marshal; Result's are fixed and tested.
+	_ = gocsv.MarshalCSVWithoutHeaders(w.row[:], &w.cells)
+	return w.cells.record
 }
 
 // encode appends one record to buf. csv.Writer only fails when its destination does, and a
@@ -96,11 +88,4 @@ func (w *csvWriter) flush() error {
 	}
 	w.started = true
 	return nil
-}
-
-func itoaOrEmpty(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
 }

@@ -5,171 +5,226 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+
+	"github.com/gocarina/gocsv"
 )
 
-// csvColumns holds each known column's index in the file, -1 when absent.
-type csvColumns struct {
-	line, username, status, httpStatus, pk, uuid, attempts, errorText, warnings, input, action, onboarding int
-}
-
+// readCSV reads a CSV report through gocsv, which maps each record's cells to Result's
+// fields by the header's names (order free, unknown columns ignored) and converts them.
+// reportRecords, the csv.Reader it reads from, does what gocsv does not: it finds the header
+// and checks it, refuses counts gocsv would read loosely ("1.5", "-7"), undoes the
+// spreadsheet neutralisation, knows each record's line and tells a torn last row from a bad one.
 func readCSV(r io.Reader, src *tailReader, fn func(Result) error) error {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	// atEnd reports whether the record just read was the last one and lacks its newline:
-	// a torn write. It reads ahead, so call it only when giving up on the current record.
-	atEnd := func() bool {
-		_, err := cr.Read()
-		return errors.Is(err, io.EOF) && src.endsUnterminated(true)
-	}
-
-	header, err := readHeader(cr)
-	if errors.Is(err, io.EOF) {
-		return nil // an empty report: no rows done
-	}
-	if err != nil {
-		if atEnd() {
-			return nil // only a torn header: the crash came before the first row
+	records := newReportRecords(r, src)
+	var fnErr error
+	err := gocsv.UnmarshalDecoderToCallback(gocsv.NewSimpleDecoderFromCSVReader(records), func(res Result) {
+		if fnErr != nil {
+			return // stopped: gocsv hands over the record it had read ahead
 		}
-		return fmt.Errorf("read report header: %w", err)
-	}
-	cols, err := findColumns(header)
-	if err != nil {
-		if atEnd() {
-			return nil // as above: a header cut short lacks columns
+		if fnErr = fn(res); fnErr != nil {
+			records.stop.Store(true) // its next Read ends gocsv's loop
 		}
-		return fmt.Errorf("report header: %w", err)
-	}
-
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
+	})
+	// gocsv's goroutine has ended: records is this goroutine's again.
+	var parseErr *csv.ParseError
+	switch {
+	case fnErr != nil:
+		return fnErr
+	case err == nil, errors.Is(err, io.EOF): // io.EOF: not even a header
+		return nil
+	case errors.Is(err, records.err):
+		return err
+	case errors.As(err, &parseErr): // a cell gocsv refused (an unknown status): gocsv's line counts records, not lines
+		if records.atEnd() {
 			return nil
 		}
-		line := 0
-		var res Result
-		if err == nil {
-			line, _ = cr.FieldPos(0)
-			res, err = cols.result(rec)
-		}
-		if err != nil {
-			if atEnd() {
-				return nil
-			}
-			var parseErr *csv.ParseError
-			if errors.As(err, &parseErr) {
-				return fmt.Errorf("read report: %w", err) // names its own line
-			}
-			return lineError(line, err)
-		}
-		if err := fn(res); err != nil {
-			return err
-		}
+		return lineError(records.line, parseErr.Err)
 	}
+	return fmt.Errorf("read report: %w", err)
 }
 
-// readHeader returns the first record that is not blank (encoding/csv skips empty lines but
-// not lines of spaces).
-func readHeader(cr *csv.Reader) ([]string, error) {
+// errReadStopped ends gocsv's read once the caller's function has failed.
+var errReadStopped = errors.New("report read stopped")
+
+// reportRecords is the gocsv.CSVReader of a report: an encoding/csv.Reader and the checks
+// gocsv does not make. Read runs on gocsv's goroutine; stop is set from the caller's.
+type reportRecords struct {
+	cr  *csv.Reader
+	src *tailReader
+
+	started bool
+	text    []int // the columns neutralise may have marked
+	counts  []int // the columns that must hold whole numbers
+	names   []string
+	line    int   // where the last record read starts
+	err     error // the last error Read returned
+	stop    atomic.Bool
+}
+
+func newReportRecords(r io.Reader, src *tailReader) *reportRecords {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true // gocsv is done with a record before it reads the next
+	return &reportRecords{cr: cr, src: src}
+}
+
+// atEnd reports whether the record just read was the last one and lacks its newline: a torn
+// write. It reads ahead, so call it only when giving up on the current record.
+func (r *reportRecords) atEnd() bool {
+	_, err := r.cr.Read()
+	return errors.Is(err, io.EOF) && r.src.endsUnterminated(true)
+}
+
+// fail remembers err as Read's own, so that readCSV returns it as is.
+func (r *reportRecords) fail(err error) ([]string, error) {
+	r.err = err
+	return nil, err
+}
+
+// Read returns the header (its names cleaned for gocsv), then each record. A torn last
+// record or header is the end of the report.
+func (r *reportRecords) Read() ([]string, error) {
+	if r.stop.Load() {
+		return r.fail(errReadStopped)
+	}
+	if !r.started {
+		r.started = true
+		return r.header()
+	}
+	rec, err := r.cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
+	}
+	if err == nil {
+		r.line, _ = r.cr.FieldPos(0)
+		err = r.check(rec)
+	}
+	if err != nil {
+		if r.atEnd() {
+			return nil, io.EOF
+		}
+		var parseErr *csv.ParseError
+		if errors.As(err, &parseErr) {
+			return r.fail(fmt.Errorf("read report: %w", err)) // names its own line
+		}
+		return r.fail(lineError(r.line, err))
+	}
+	for _, i := range r.text {
+		rec[i] = unneutralise(rec[i])
+	}
+	return rec, nil
+}
+
+// ReadAll completes gocsv.CSVReader; gocsv's streaming functions do not call it.
+func (r *reportRecords) ReadAll() ([][]string, error) {
+	var all [][]string
 	for {
-		rec, err := cr.Read()
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return all, nil
+		}
 		if err != nil {
-			return nil, err
+			return all, err
 		}
-		for _, cell := range rec {
-			if strings.TrimSpace(strings.TrimPrefix(cell, utf8BOM)) != "" {
-				return rec, nil
-			}
-		}
+		all = append(all, slices.Clone(rec))
 	}
 }
 
-// findColumns maps the header's column names to their indexes.
-func findColumns(header []string) (csvColumns, error) {
-	index := make(map[string]int, len(header))
+// header reads the first record that is not blank (encoding/csv skips empty lines but not
+// lines of spaces) and checks its names.
+func (r *reportRecords) header() ([]string, error) {
+	var header []string
+	var err error
+	for header == nil && err == nil {
+		if header, err = r.cr.Read(); err == nil && blank(header) {
+			header = nil
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF // an empty report: no rows done
+	}
+	if err != nil {
+		if r.atEnd() {
+			return nil, io.EOF // only a torn header: the crash came before the first row
+		}
+		return r.fail(fmt.Errorf("read report header: %w", err))
+	}
+	names, err := columnNames(header)
+	if err != nil {
+		if r.atEnd() {
+			return nil, io.EOF // as above: a header cut short lacks columns
+		}
+		return r.fail(fmt.Errorf("report header: %w", err))
+	}
+	r.names = names
+	for i, name := range names {
+		if slices.Contains(textColumns, name) {
+			r.text = append(r.text, i)
+		}
+		if slices.Contains(countColumns, name) {
+			r.counts = append(r.counts, i)
+		}
+	}
+	return names, nil
+}
+
+func blank(rec []string) bool {
+	for _, cell := range rec {
+		if strings.TrimSpace(strings.TrimPrefix(cell, utf8BOM)) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// columnNames cleans the header's names (byte order mark, spaces, case) and checks that the
+// required columns are there, once each.
+func columnNames(header []string) ([]string, error) {
+	names := make([]string, len(header))
 	for i, name := range header {
 		if i == 0 {
 			name = strings.TrimPrefix(name, utf8BOM)
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		if _, dup := index[name]; dup && name != "" {
-			return csvColumns{}, fmt.Errorf("column %q appears twice", name)
+		names[i] = strings.ToLower(strings.TrimSpace(name))
+		if names[i] != "" && slices.Contains(names[:i], names[i]) {
+			return nil, fmt.Errorf("column %q appears twice", names[i])
 		}
-		index[name] = i
-	}
-	col := func(name string) int {
-		if i, ok := index[name]; ok {
-			return i
-		}
-		return -1
-	}
-	cols := csvColumns{
-		line: col(colLine), username: col(colUsername), status: col(colStatus),
-		httpStatus: col(colHTTPStatus), pk: col(colPK), uuid: col(colUUID),
-		attempts: col(colAttempts), errorText: col(colError), warnings: col(colWarnings),
-		input: col(colInput), action: col(colAction), onboarding: col(colOnboarding),
 	}
 	var missing []string
-	if cols.line < 0 {
-		missing = append(missing, colLine)
-	}
-	if cols.status < 0 {
-		missing = append(missing, colStatus)
+	for _, required := range []string{colLine, colStatus} {
+		if !slices.Contains(names, required) {
+			missing = append(missing, required)
+		}
 	}
 	if len(missing) > 0 {
-		return csvColumns{}, fmt.Errorf("missing column %s (is this an akimport report?)",
-			strings.Join(missing, ", "))
+		return nil, fmt.Errorf("missing column %s (is this an akimport report?)", strings.Join(missing, ", "))
 	}
-	return cols, nil
+	return names, nil
 }
 
-// result converts one record. encoding/csv has already checked that every record has as
-// many cells as the header.
-func (c csvColumns) result(rec []string) (Result, error) {
-	cell := func(i int) string {
-		if i < 0 {
-			return ""
+// check refuses a record whose counts are not whole numbers; encoding/csv has already
+// checked that every record has as many cells as the header.
+func (r *reportRecords) check(rec []string) error {
+	for _, i := range r.counts {
+		if err := checkCount(r.names[i], rec[i], r.names[i] == colLine); err != nil {
+			return err
 		}
-		return rec[i]
 	}
-	var res Result
-	var err error
-	if res.Line, err = parseCount(colLine, cell(c.line), true); err != nil {
-		return Result{}, err
-	}
-	if res.Status, err = parseStatus(cell(c.status)); err != nil {
-		return Result{}, err
-	}
-	if res.HTTPStatus, err = parseCount(colHTTPStatus, cell(c.httpStatus), false); err != nil {
-		return Result{}, err
-	}
-	if res.PK, err = parseCount(colPK, cell(c.pk), false); err != nil {
-		return Result{}, err
-	}
-	if res.Attempts, err = parseCount(colAttempts, cell(c.attempts), false); err != nil {
-		return Result{}, err
-	}
-	res.Username = unneutralise(cell(c.username))
-	res.UUID = unneutralise(cell(c.uuid))
-	res.Error = unneutralise(cell(c.errorText))
-	res.Warnings = splitWarnings(unneutralise(cell(c.warnings)))
-	res.Input = cell(c.input)
-	res.Action = unneutralise(cell(c.action))
-	res.Onboarding = unneutralise(cell(c.onboarding))
-	return res, nil
+	return nil
 }
 
-// parseCount reads a non-negative integer cell; an empty optional cell is 0.
-func parseCount(column, cell string, required bool) (int, error) {
+// checkCount accepts a non-negative integer cell; an empty optional cell is 0.
+func checkCount(column, cell string, required bool) error {
 	if cell == "" && !required {
-		return 0, nil
+		return nil
 	}
-	n, err := strconv.Atoi(cell)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("column %s: %q is not a whole number", column, cell)
+	if n, err := strconv.Atoi(cell); err != nil || n < 0 {
+		return fmt.Errorf("column %s: %q is not a whole number", column, cell)
 	}
-	return n, nil
+	return nil
 }
 
 func parseStatus(cell string) (Status, error) {

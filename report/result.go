@@ -22,25 +22,25 @@ const (
 // Result is one report row. Line is the input file's own line number (0 for rows that are
 // not in the file, such as deactivated users). Password and token never reach a Result.
 type Result struct {
-	Line       int      `json:"line"`
-	Username   string   `json:"username"`
-	Status     Status   `json:"status"`
-	HTTPStatus int      `json:"http_status,omitempty"`
-	PK         int      `json:"pk,omitempty"`
-	UUID       string   `json:"uuid,omitempty"`
-	Attempts   int      `json:"attempts"`
-	Error      string   `json:"error,omitempty"`
-	Warnings   []string `json:"warnings,omitempty"`
+	Line       int      `json:"line" csv:"line"`
+	Username   string   `json:"username" csv:"username"`
+	Status     Status   `json:"status" csv:"status"`
+	HTTPStatus int      `json:"http_status,omitempty" csv:"http_status"`
+	PK         int      `json:"pk,omitempty" csv:"pk"`
+	UUID       string   `json:"uuid,omitempty" csv:"uuid"`
+	Attempts   int      `json:"attempts" csv:"attempts"`
+	Error      string   `json:"error,omitempty" csv:"error"`
+	Warnings   Warnings `json:"warnings,omitempty" csv:"warnings"`
 	// Action says what was or would be done beyond the status: in a dry run with --url,
 	// "create", "update: name, email", "unchanged", "skip (exists)", "deactivate"; after an
 	// update, which fields were patched.
-	Action string `json:"action,omitempty"`
+	Action string `json:"action,omitempty" csv:"action"`
 	// Input is the fingerprint of the input file the row came from; --resume refuses a
 	// report whose fingerprint differs from the file being imported.
-	Input string `json:"input,omitempty"`
+	Input string `json:"input,omitempty" csv:"input"`
 	// Onboarding is the recovery e-mail of --send-recovery-email: OnboardingSent, or why it
 	// was not sent (authentik's message); empty when none was asked for.
-	Onboarding string `json:"onboarding,omitempty"`
+	Onboarding string `json:"onboarding,omitempty" csv:"onboarding"`
 }
 
 // OnboardingSent is the onboarding cell of a row whose recovery e-mail authentik sent.
