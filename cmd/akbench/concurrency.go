@@ -57,7 +57,7 @@ func (b *bench) concurrency(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(b.out, "   --concurrency %-4s %4.0f rows/s, queue wait p50 %s p95 %s max %s%s\n", setting, run.rowsPS,
+			fmt.Fprintf(b.out, "   --concurrency %-4s %4.0f rows/s, queue wait p50 %s p95 %s max %s  %s\n", setting, run.rowsPS,
 				msText(run.wait.P50), msText(run.wait.P95), msText(run.wait.Max), run.limit)
 			runs = append(runs, run)
 		}

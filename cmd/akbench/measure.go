@@ -199,7 +199,7 @@ func (b *bench) memory(ctx context.Context) error {
 	})
 	extra := append(others[0], others[1]...)
 	b.res.add(figure{
-		name:    "  files open besides input, report, summary",
+		name:    "  files open besides input, report, journal, summary",
 		value:   fmt.Sprintf("%d %s", len(extra), strings.Join(extra, ", ")),
 		goal:    "none (no temporary file)",
 		verdict: judge(len(extra) == 0),
@@ -208,13 +208,13 @@ func (b *bench) memory(ctx context.Context) error {
 	return nil
 }
 
-// filesBesides is files without the ones runImport gave the run name: its input, report and
-// summary.
+// filesBesides is files without the ones runImport gave the run name: its input, report,
+// the report's write-ahead journal (kept beside it, not temporary) and summary.
 func (b *bench) filesBesides(files []string, name, input string) []string {
 	var rest []string
 	for _, f := range files {
 		switch f {
-		case input, filepath.Join(b.dir, name+"-report.csv"), filepath.Join(b.dir, name+"-summary.json"):
+		case input, filepath.Join(b.dir, name+"-report.csv"), filepath.Join(b.dir, name+"-report.csv.journal"), filepath.Join(b.dir, name+"-summary.json"):
 			continue
 		}
 		rest = append(rest, f)
