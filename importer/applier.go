@@ -112,7 +112,7 @@ func (a *applier) create(row *mapping.Row, res report.Result, prov provenance, b
 				a.plan.order.observe(false)
 			}
 			res.HTTPStatus = 201
-			return a.created(row, res, observe(u, false)), true
+			return a.created(row, res, &observed{pk: u.PK, uuid: u.UUID, username: u.Username}), true
 		case authentik.IsUniqueViolation(err):
 			if blind {
 				a.plan.order.observe(true)
