@@ -29,18 +29,19 @@ type environment struct {
 
 // importOptions are the import command's flags as typed by the user.
 type importOptions struct {
-	url, tokenFile, format, report, reportFormat, resume, mapping string
-	onExisting, logFormat, progress, maxDeactivate                string
-	lookup                                                        string
-	reactivate                                                    bool
-	scopePath, summaryJSON, metricsFile, tokenOnFlag              string
-	insecure, dryRun, deactivateMissing, verbose                  bool
-	burst, retries, maxErrors, maxConcurrency                     int
-	concurrency                                                   string
-	rate                                                          float64
-	timeout, progressInterval                                     time.Duration
-	sendRecoveryEmail                                             string
-	startupWait                                                   time.Duration
+	connectionFlags
+	format, report, reportFormat, resume, mapping  string
+	onExisting, logFormat, progress, maxDeactivate string
+	lookup                                         string
+	reactivate                                     bool
+	scopePath, summaryJSON, metricsFile            string
+	insecure, dryRun, deactivateMissing, verbose   bool
+	burst, retries, maxErrors, maxConcurrency      int
+	concurrency                                    string
+	rate                                           float64
+	timeout, progressInterval                      time.Duration
+	sendRecoveryEmail                              string
+	startupWait                                    time.Duration
 }
 
 const exitCodesHelp = `Exit codes:
@@ -152,9 +153,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	d := importer.Defaults()
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.StringVar(&opts.url, "url", "", "authentik base URL, e.g. https://auth.example.com (env AUTHENTIK_URL)")
-	f.StringVar(&opts.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
-	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
+	opts.connectionFlags.register(f)
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
 	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
 	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
@@ -182,38 +181,18 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
 	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
-	// A token must never be typed as a flag value: accept the flag only to explain that.
-	f.StringVar(&opts.tokenOnFlag, "token", "", "")
-	_ = f.MarkHidden("token")
+	opts.registerRefusedToken(f)
 	return cmd
 }
 
 // config turns the flags and the environment into the importer's configuration.
 func (o *importOptions) config(input string, env environment, cmd *cobra.Command) (importer.Config, error) {
-	if o.tokenOnFlag != "" {
-		return importer.Config{}, errors.New("--token is not accepted: a token on the command line leaks into shell history and process lists; set AUTHENTIK_TOKEN or use --token-file")
-	}
 	cfg := importer.Defaults()
 	cfg.Input = input
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
-	cfg.URL = o.url
-	if cfg.URL == "" {
-		cfg.URL = env.getenv("AUTHENTIK_URL")
-	}
-	token, err := readToken(o.tokenFile, env.getenv)
-	if err != nil {
+	var err error
+	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
 		return cfg, err
-	}
-	cfg.Token = token
-	cfg.Insecure = o.insecure
-	if !cmd.Flags().Changed("insecure") {
-		if v := env.getenv("AUTHENTIK_INSECURE"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return cfg, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
-			}
-			cfg.Insecure = b
-		}
 	}
 	cfg.ReportPath = o.report
 	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))

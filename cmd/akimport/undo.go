@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,11 +11,12 @@ import (
 
 // undoOptions are the undo command's flags as typed by the user.
 type undoOptions struct {
-	url, tokenFile, report, logFormat, tokenOnFlag string
-	insecure, del, dryRun, verbose                 bool
-	concurrency, burst, retries                    int
-	rate                                           float64
-	timeout                                        time.Duration
+	connectionFlags
+	report, logFormat           string
+	del, dryRun, verbose        bool
+	concurrency, burst, retries int
+	rate                        float64
+	timeout                     time.Duration
 }
 
 // undoFunc is what the undo command calls; tests replace it.
@@ -66,9 +64,7 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 	f.SortFlags = false
 	f.BoolVar(&opts.del, "delete", false, "delete the users (DELETE, for good) instead of deactivating them")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "read only: report what would be done")
-	f.StringVar(&opts.url, "url", "", "authentik base URL (env AUTHENTIK_URL)")
-	f.StringVar(&opts.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
-	f.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
+	opts.connectionFlags.register(f)
 	f.StringVar(&opts.report, "report", d.ReportPath, "the undo's own report: .csv or .jsonl by extension; - for standard output")
 	f.IntVar(&opts.concurrency, "concurrency", d.Concurrency, "requests in flight at most")
 	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most (0 = no limit)")
@@ -77,32 +73,16 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs")
-	f.StringVar(&opts.tokenOnFlag, "token", "", "")
-	_ = f.MarkHidden("token")
+	opts.registerRefusedToken(f)
 	return cmd
 }
 
 func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Command) (importer.UndoConfig, error) {
-	if o.tokenOnFlag != "" {
-		return importer.UndoConfig{}, errors.New("--token is not accepted: set AUTHENTIK_TOKEN or use --token-file")
-	}
 	cfg := importer.UndoDefaults()
 	cfg.Report, cfg.Delete, cfg.DryRun = importReport, o.del, o.dryRun
-	cfg.URL = o.url
-	if cfg.URL == "" {
-		cfg.URL = env.getenv("AUTHENTIK_URL")
-	}
-	token, err := readToken(o.tokenFile, env.getenv)
-	if err != nil {
+	var err error
+	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
 		return cfg, err
-	}
-	cfg.Token, cfg.Insecure = token, o.insecure
-	if !cmd.Flags().Changed("insecure") {
-		if v := env.getenv("AUTHENTIK_INSECURE"); v != "" {
-			if cfg.Insecure, err = strconv.ParseBool(v); err != nil {
-				return cfg, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
-			}
-		}
 	}
 	cfg.ReportPath = o.report
 	cfg.Concurrency, cfg.Rate, cfg.Burst, cfg.Timeout, cfg.Retries = o.concurrency, o.rate, o.burst, o.timeout, o.retries
