@@ -35,7 +35,7 @@ type importOptions struct {
 	lookup                                         string
 	reactivate                                     bool
 	scopePath, summaryJSON, metricsFile            string
-	insecure, dryRun, deactivateMissing, verbose   bool
+	dryRun, deactivateMissing, verbose             bool
 	burst, retries, maxErrors, maxConcurrency      int
 	concurrency                                    string
 	rate                                           float64
