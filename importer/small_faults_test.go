@@ -20,19 +20,24 @@ import (
 func TestForbiddenAfterMaxErrorsIsStillFatal(t *testing.T) {
 	h := newHarness(t, authentiktest.Options{})
 	var creates atomic.Int64
-	firstAnswered := make(chan struct{})
+	firstAnswered, secondArrived := make(chan struct{}), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			h.sim.ServeHTTP(w, r)
 			return
 		}
 		switch creates.Add(1) {
-		case 1: // rejected: --max-errors 1 stops the run
+		case 1: // rejected once the other create is in flight: --max-errors 1 stops the run
+			select {
+			case <-secondArrived:
+			case <-time.After(10 * time.Second):
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`{"email": ["Enter a valid email address."]}`))
 			close(firstAnswered)
 		default: // in flight meanwhile: the token is revoked
+			close(secondArrived)
 			<-firstAnswered
 			time.Sleep(50 * time.Millisecond) // after the stop, so --max-errors comes first
 			w.Header().Set("Content-Type", "application/json")
