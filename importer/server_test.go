@@ -126,9 +126,12 @@ func TestSendRecoveryEmails(t *testing.T) {
 			}
 			cfg := h.config(h.write("users.csv", b.String()))
 			cfg.SendRecoveryEmail = "onboarding" // by name, looked up once
-			_, err := importer.Run(context.Background(), cfg)
+			sum, err := importer.Run(context.Background(), cfg)
 			if importer.ExitCode(err) != 1 {
 				t.Fatalf("Run: %v, want exit 1", err)
+			}
+			if e := sum.RecoveryEmails; e == nil || e.Sent != 18 || e.NotSent != 2 {
+				t.Errorf("summary's recovery e-mails %+v, want 18 sent and 2 not sent", e)
 			}
 			sent := h.sim.RecoveryEmails()
 			wantForm := map[string]string{"2025.10.4": "query", "2026.5.0": "body"}[version]

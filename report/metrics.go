@@ -15,6 +15,7 @@ import (
 //	akimport_rows_total                         counter, rows of the run
 //	akimport_retries_total                      counter, retries of the run
 //	akimport_carried_over_rows                  gauge, rows copied from an earlier report (--resume)
+//	akimport_recovery_emails{result="..."}      gauge, sent / not_sent, with --send-recovery-email
 //	akimport_duration_seconds                   gauge
 //	akimport_last_run_timestamp_seconds         gauge, when the run finished
 //	akimport_last_success_timestamp_seconds     gauge, only after a successful real run
@@ -48,6 +49,11 @@ func WritePrometheus(w io.Writer, s Summary) error {
 	sample("akimport_rows_total", float64(s.Rows))
 	family("akimport_retries_total", "counter", "Retried requests of the last run.")
 	sample("akimport_retries_total", float64(s.Retries))
+	if e := s.RecoveryEmails; e != nil {
+		family("akimport_recovery_emails", "gauge", "Recovery e-mails of the last run (--send-recovery-email), sent or not.")
+		fmt.Fprintf(&b, "akimport_recovery_emails{result=%q} %d\n", "sent", e.Sent)
+		fmt.Fprintf(&b, "akimport_recovery_emails{result=%q} %d\n", "not_sent", e.NotSent)
+	}
 	family("akimport_carried_over_rows", "gauge", "Rows of the last run's report carried over from an earlier report (--resume).")
 	sample("akimport_carried_over_rows", float64(s.CarriedOver))
 	family("akimport_duration_seconds", "gauge", "Duration of the last run.")

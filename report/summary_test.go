@@ -205,7 +205,18 @@ func TestWritePrometheusParses(t *testing.T) {
 			if _, ok := families["akimport_last_success_timestamp_seconds"]; ok != tt.wantSuccess {
 				t.Errorf("akimport_last_success_timestamp_seconds present = %v, want %v", ok, tt.wantSuccess)
 			}
-			if got, want := len(families), len(want)+1; got != want {
+			// The sample's one recovery e-mail was sent: a family with a sample per result.
+			emails := families["akimport_recovery_emails"]
+			if emails == nil || len(emails.GetMetric()) != 2 {
+				t.Fatalf("akimport_recovery_emails = %v, want sent and not_sent", emails)
+			}
+			for _, m := range emails.GetMetric() {
+				wantN := map[string]float64{"sent": 1, "not_sent": 0}[m.GetLabel()[0].GetValue()]
+				if m.GetGauge().GetValue() != wantN {
+					t.Errorf("akimport_recovery_emails{result=%q} = %v, want %v", m.GetLabel()[0].GetValue(), m.GetGauge().GetValue(), wantN)
+				}
+			}
+			if got, want := len(families), len(want)+2; got != want { // + akimport_rows, akimport_recovery_emails
 				t.Errorf("%d metric families, want %d", got, want)
 			}
 		})

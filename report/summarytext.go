@@ -23,6 +23,12 @@ func WriteText(w io.Writer, s Summary) error {
 	if s.Retries != 0 {
 		rows = append(rows, tableRow{"retries", groupDigits(s.Retries)})
 	}
+	if e := s.RecoveryEmails; e != nil {
+		rows = append(rows, tableRow{"e-mails sent", groupDigits(e.Sent)})
+		if e.NotSent != 0 {
+			rows = append(rows, tableRow{"e-mails not sent", groupDigits(e.NotSent)})
+		}
+	}
 	if s.CarriedOver != 0 {
 		rows = append(rows, tableRow{"carried over", groupDigits(s.CarriedOver)})
 	}

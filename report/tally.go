@@ -22,7 +22,9 @@ type Snapshot struct {
 	// CarriedOver counts rows copied from the report an earlier run wrote (--resume); they
 	// are in no other figure, so the counts and rows/s describe this run.
 	CarriedOver int64
-	counts      [len(statusOrder)]int64
+	// EmailsSent and EmailsNotSent count the recovery e-mails of --send-recovery-email.
+	EmailsSent, EmailsNotSent int64
+	counts                    [len(statusOrder)]int64
 }
 
 // Count returns the number of results with status s.
@@ -55,6 +57,12 @@ func (t *Tally) Add(r Result) {
 	}
 	if r.Attempts > 1 {
 		t.snap.Retries += int64(r.Attempts - 1)
+	}
+	switch {
+	case r.Onboarding == OnboardingSent:
+		t.snap.EmailsSent++
+	case r.OnboardingFailed():
+		t.snap.EmailsNotSent++
 	}
 }
 
@@ -91,6 +99,15 @@ type Summary struct {
 	FinishedAt     time.Time `json:"finished_at"`
 	// Concurrency is what --concurrency auto settled on; nil with a fixed --concurrency.
 	Concurrency *Concurrency `json:"concurrency,omitempty"`
+	// RecoveryEmails counts the e-mails of --send-recovery-email; nil when none was asked for.
+	RecoveryEmails *RecoveryEmails `json:"recovery_emails,omitempty"`
+}
+
+// RecoveryEmails are the recovery e-mails of a run: sent, and asked for but not sent (the
+// report's onboarding cell says why).
+type RecoveryEmails struct {
+	Sent    int64 `json:"sent"`
+	NotSent int64 `json:"not_sent"`
 }
 
 // Concurrency is the limit on requests in flight that --concurrency auto found.
@@ -124,6 +141,9 @@ func (t *Tally) Summary() Summary {
 	}
 	if elapsed > 0 {
 		s.RowsPerSecond = float64(s.Rows) / elapsed
+	}
+	if t.snap.EmailsSent+t.snap.EmailsNotSent > 0 {
+		s.RecoveryEmails = &RecoveryEmails{Sent: t.snap.EmailsSent, NotSent: t.snap.EmailsNotSent}
 	}
 	return s
 }
