@@ -62,11 +62,10 @@ func classifyAnswer(op, url string, ep endpoint, a answer, now time.Time) *Error
 	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
 		e.Kind = KindTransient
 		e.RetryAfter = parseRetryAfter(a.header.Get("Retry-After"), now)
-		// authentik itself never answers 429 to a token (F-A3), and its router's 503 says
-		// {"error": …} while the backend is not there (F-S1): that one certainly did not
-		// act. Any other 429 or 503 came from a proxy, which may have forwarded the request
-		// and lost the answer.
-		e.mayHaveActed = !isRouterAnswer(isJSON, fields)
+		// authentik itself never answers 429 to a token (F-A3), and its router's 503
+		// ({"error": …}, F-S1) is recognised before this, in send. So a 429 or 503 here came
+		// from a proxy, which may have forwarded the request and lost the answer.
+		e.mayHaveActed = true
 	case s == http.StatusInternalServerError, s == http.StatusBadGateway, s == http.StatusGatewayTimeout:
 		// The request reached authentik (500, F-U13) or a proxy that may have passed it on
 		// before losing the answer (502, 504).
@@ -78,13 +77,6 @@ func classifyAnswer(op, url string, ep endpoint, a answer, now time.Time) *Error
 		e.mayHaveActed = s < 400 || s >= 500
 	}
 	return e
-}
-
-// isRouterAnswer reports whether an error body is the one authentik's router gives for a
-// backend that is starting or down: a JSON object with a top-level "error" key (F-S1).
-func isRouterAnswer(isJSON bool, fields FieldErrors) bool {
-	_, ok := fields["error"]
-	return isJSON && ok
 }
 
 // notAuthentik is the fatal error for a success answer that authentik would not give: an

@@ -378,14 +378,14 @@ func (c *Client) SetPassword(ctx context.Context, pk int, password string) error
 // errFound stops a listing once the wanted item is seen.
 var errFound = errors.New("found")
 
-// FindUserByUsername looks a user up by exact username (F-L1); found is false when there
-// is none.
-func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User, bool, error) {
-	var found *User
-	err := c.listUsers(ctx, "find user", url.Values{"username": {username}}, func(u User) error {
-		// The filter is exact; comparing again guards against a server that ignores it.
-		if u.Username == username {
-			found = &u
+// findFirst lists path with the filter q and returns the first item that is (the filter
+// narrows the list, match decides: a misspelled or ignored filter lists everything, F-L1);
+// found is false when there is none.
+func findFirst[T any](ctx context.Context, c *Client, op, path string, q url.Values, match func(T) bool) (*T, bool, error) {
+	var found *T
+	err := listPages(ctx, c, op, path, q, func(item T) error {
+		if match(item) {
+			found = &item
 			return errFound
 		}
 		return nil
@@ -394,38 +394,31 @@ func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User
 		return nil, false, err
 	}
 	return found, found != nil, nil
+}
+
+// FindUserByUsername looks a user up by exact username (F-L1); found is false when there
+// is none.
+func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User, bool, error) {
+	q := url.Values{"username": {username}, "include_groups": {"false"}}
+	// The filter is exact; comparing again guards against a server that ignores it.
+	return findFirst(ctx, c, "find user", "core/users/", q, func(u User) bool { return u.Username == username })
 }
 
 // ListUsers calls fn for every user matching filter (e.g. path=…), following pagination
 // to the end, 100 users a page. Groups are left out unless filter sets include_groups.
 // An error from fn stops the listing and is returned as is.
 func (c *Client) ListUsers(ctx context.Context, filter url.Values, fn func(User) error) error {
-	return c.listUsers(ctx, "list users", filter, fn)
+	return listPages(ctx, c, "list users", "core/users/", usersQuery(filter), fn)
 }
 
-func (c *Client) listUsers(ctx context.Context, op string, filter url.Values, fn func(User) error) error {
+// usersQuery is filter for the users list, without groups unless it asks for them (they
+// cost authentik a join per user).
+func usersQuery(filter url.Values) url.Values {
 	q := cloneValues(filter)
 	if !q.Has("include_groups") {
 		q.Set("include_groups", "false")
 	}
-	return listPages(ctx, c, op, "core/users/", q, fn)
-}
-
-// FindGroupByName looks a group up by exact name (F-L4); found is false when there is none.
-func (c *Client) FindGroupByName(ctx context.Context, name string) (*Group, bool, error) {
-	var found *Group
-	q := url.Values{"name": {name}, "include_users": {"false"}}
-	err := listPages(ctx, c, "find group", "core/groups/", q, func(g Group) error {
-		if g.Name == name {
-			found = &g
-			return errFound
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, false, err
-	}
-	return found, found != nil, nil
+	return q
 }
 
 // page is one page of any list (F-L1); pointers tell a missing key from an empty one.
@@ -461,11 +454,7 @@ type Page[T any] struct {
 // out unless filter sets include_groups. A page past the end (users deleted while paging)
 // is an empty last page. Callers that read many pages retry each on its own.
 func (c *Client) ListUsersPage(ctx context.Context, filter url.Values, n int) (Page[User], error) {
-	q := cloneValues(filter)
-	if !q.Has("include_groups") {
-		q.Set("include_groups", "false")
-	}
-	return fetchPage[User](ctx, c, "list users", "core/users/", q, n)
+	return fetchPage[User](ctx, c, "list users", "core/users/", usersQuery(filter), n)
 }
 
 // ListGroupsPage reads page n (from 1) of every group, 100 a page, without their users.

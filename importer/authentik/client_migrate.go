@@ -2,7 +2,6 @@ package authentik
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 )
@@ -100,18 +99,8 @@ func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, 
 
 // FindEmailStage looks an e-mail stage up by exact name; found is false when there is none.
 func (c *Client) FindEmailStage(ctx context.Context, name string) (*EmailStage, bool, error) {
-	var found *EmailStage
-	err := listPages(ctx, c, "find e-mail stage", "stages/email/", url.Values{"name": {name}}, func(st EmailStage) error {
-		if st.Name == name {
-			found = &st
-			return errFound
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, false, err
-	}
-	return found, found != nil, nil
+	q := url.Values{"name": {name}}
+	return findFirst(ctx, c, "find e-mail stage", "stages/email/", q, func(st EmailStage) bool { return st.Name == name })
 }
 
 // DeleteUser deletes a user for good (F-D1); a missing one is a KindNotFound error.

@@ -192,18 +192,18 @@ func TestRequests(t *testing.T) {
 			want:      "0 false",
 		},
 		{
-			name: "find group",
+			name: "list groups, one page",
 			call: func(ctx context.Context, c *Client) (any, error) {
-				g, found, err := c.FindGroupByName(ctx, "staff")
-				if g == nil {
-					return fmt.Sprint(found), err
+				p, err := c.ListGroupsPage(ctx, 1)
+				if len(p.Results) != 1 {
+					return fmt.Sprint(len(p.Results)), err
 				}
-				return g.PK + fmt.Sprint(found), err
+				return p.Results[0].Name + " " + p.Results[0].PK + fmt.Sprint(" next ", p.Pagination.Next), err
 			},
 			status: 200, answer: `{"pagination": {"next": 0}, "results": [{"pk": "0c8c3b1e-1111-4a57-9f67-2b3d1c7a1e11", "name": "staff"}]}`,
 			wantMethod: "GET", wantPath: "/api/v3/core/groups/",
-			wantQuery: url.Values{"name": {"staff"}, "include_users": {"false"}, "page_size": {"100"}, "page": {"1"}},
-			want:      "0c8c3b1e-1111-4a57-9f67-2b3d1c7a1e11true",
+			wantQuery: url.Values{"include_users": {"false"}, "page_size": {"100"}, "page": {"1"}},
+			want:      "staff 0c8c3b1e-1111-4a57-9f67-2b3d1c7a1e11 next 0",
 		},
 	}
 	for _, tt := range tests {
