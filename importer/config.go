@@ -266,11 +266,21 @@ func (c *Config) Validate() error {
 	default:
 		bad("--report-format %q: want csv or jsonl", c.ReportFormat)
 	}
-	if c.StartupWait <= 0 {
-		c.StartupWait = DefaultStartupWait
-	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second
+	}
+	c.fillDependencies()
+	if len(errs) > 0 {
+		return &UsageError{Err: errors.Join(errs...)}
+	}
+	return nil
+}
+
+// fillDependencies gives what talking to authentik needs a default when it is not set: the
+// start-up wait, the drain after a stop, a logger and the streams. Import and undo share it.
+func (c *Config) fillDependencies() {
+	if c.StartupWait <= 0 {
+		c.StartupWait = DefaultStartupWait
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = c.Timeout
@@ -284,8 +294,4 @@ func (c *Config) Validate() error {
 	if c.Stdout == nil {
 		c.Stdout = io.Discard
 	}
-	if len(errs) > 0 {
-		return &UsageError{Err: errors.Join(errs...)}
-	}
-	return nil
 }

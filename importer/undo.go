@@ -251,19 +251,7 @@ func (u UndoConfig) runConfig() (Config, error) {
 		Concurrency: u.Concurrency, Rate: u.Rate, Burst: u.Burst, Timeout: u.Timeout, Retries: u.Retries,
 		StartupWait: u.StartupWait, Logger: u.Logger, Stdout: u.Stdout, Stderr: u.Stderr,
 		HTTPClient: u.HTTPClient, Backoff: u.Backoff, Version: u.Version, DryRun: u.DryRun, Progress: "never"}
-	if cfg.StartupWait <= 0 {
-		cfg.StartupWait = DefaultStartupWait
-	}
-	cfg.DrainTimeout = cfg.Timeout
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.Stdout == nil {
-		cfg.Stdout = io.Discard
-	}
-	if cfg.Stderr == nil {
-		cfg.Stderr = io.Discard
-	}
+	cfg.fillDependencies()
 	return cfg, nil
 }
 
