@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -21,25 +20,14 @@ type groupDirectory struct {
 
 func (d *groupDirectory) load() {
 	d.uuids = map[string]string{}
-	for n := 1; n != 0; {
-		var page authentik.Page[authentik.Group]
-		err := d.pacer.call("list groups", nil, func(ctx context.Context) error {
-			var e error
-			page, e = d.client.ListGroupsPage(ctx, n)
-			return e
-		})
-		if errors.Is(err, errStopped) {
-			d.uuids = nil // read them when asked again
-			return
-		}
-		if err != nil {
-			d.err = fmt.Errorf("the groups could not be read from authentik (--resume tries again): %w", err)
-			return
-		}
-		for _, g := range page.Results {
-			d.uuids[g.Name] = g.PK
-		}
-		n = page.Pagination.Next
+	err := readPages(d.pacer, "list groups", nil, d.client.ListGroupsPage, func(g *authentik.Group) {
+		d.uuids[g.Name] = g.PK
+	})
+	switch {
+	case errors.Is(err, errStopped):
+		d.uuids = nil // read them when asked again
+	case err != nil:
+		d.err = fmt.Errorf("the groups could not be read from authentik (--resume tries again): %w", err)
 	}
 }
 

@@ -10,9 +10,7 @@ import (
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// snapshotReader reads authentik's users into a snapshot, 100 a page, each page through the
-// shared limiter and retried on its own: a failure on page 900 retries page 900, never the
-// first 899.
+// snapshotReader reads authentik's users into a snapshot, 100 a page (readPages).
 type snapshotReader struct {
 	pacer  *pacer
 	client *authentik.Client
@@ -20,15 +18,24 @@ type snapshotReader struct {
 	log    *zap.Logger
 }
 
-func (r *snapshotReader) page(n int) (authentik.Page[authentik.User], error) {
+// fetch reads page n of the users (of the scope).
+func (r *snapshotReader) fetch(ctx context.Context, n int) (authentik.Page[authentik.User], error) {
 	filter := url.Values{}
 	if r.scope != "" {
 		filter.Set("path_startswith", r.scope)
 	}
+	if n%100 == 0 {
+		r.log.Info("reading authentik's users", zap.Int("page", n))
+	}
+	return r.client.ListUsersPage(ctx, filter, n)
+}
+
+// first reads page 1, whose count tells what the snapshot would cost.
+func (r *snapshotReader) first() (authentik.Page[authentik.User], error) {
 	var page authentik.Page[authentik.User]
 	err := r.pacer.call("read users", nil, func(ctx context.Context) error {
 		var e error
-		page, e = r.client.ListUsersPage(ctx, filter, n)
+		page, e = r.fetch(ctx, 1)
 		return e
 	})
 	return page, err
@@ -40,22 +47,8 @@ func (r *snapshotReader) read(first authentik.Page[authentik.User], withEmails b
 	if withEmails {
 		snap.emails = make(map[uint64]int32, first.Pagination.Count)
 	}
-	page := first
-	for {
-		for i := range page.Results {
-			snap.add(&page.Results[i])
-		}
-		n := page.Pagination.Next
-		if n == 0 {
-			break
-		}
-		var err error
-		if page, err = r.page(n); err != nil {
-			return nil, err
-		}
-		if n%100 == 0 {
-			r.log.Info("reading authentik's users", zap.Int("read", snap.len()), zap.Int("of", first.Pagination.Count))
-		}
+	if err := readPages(r.pacer, "read users", &first, r.fetch, snap.add); err != nil {
+		return nil, err
 	}
 	r.log.Info("authentik's users read once; rows are decided locally", zap.Int("users", snap.len()), zap.String("scope", r.scope))
 	return snap, nil
@@ -92,7 +85,7 @@ func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input
 		return nil, nil
 	}
 	sr := &snapshotReader{pacer: pace, client: client, scope: cfg.ScopePath, log: log}
-	first, err := sr.page(1)
+	first, err := sr.first()
 	if err != nil {
 		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
 	}

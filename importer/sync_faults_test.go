@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/akimport/akimport/importer"
@@ -207,5 +210,47 @@ func TestReactivate(t *testing.T) {
 				t.Errorf("kept-off: active %v, status %s: the row's is_active=false wins", u.IsActive, real[1].Status)
 			}
 		})
+	}
+}
+
+// Issue 9: the snapshot reads each page through the pacer and retries it on its own: a
+// failure on page 5 retries page 5, never the pages before it.
+func TestSnapshotRetriesAFailedPageAlone(t *testing.T) {
+	var seed []authentiktest.SeedUser
+	for i := range 1000 {
+		seed = append(seed, staff(fmt.Sprintf("p%04d", i), fmt.Sprintf("P %d", i)))
+	}
+	h := newHarness(t, authentiktest.Options{Users: seed})
+	var mu sync.Mutex
+	pages := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.Method == http.MethodGet && r.URL.Path == "/api/v3/core/users/" && q.Has("path_startswith") {
+			mu.Lock()
+			pages[q.Get("page")]++
+			first := pages[q.Get("page")] == 1
+			mu.Unlock()
+			if q.Get("page") == "5" && first {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		}
+		h.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var b strings.Builder
+	b.WriteString("username,name,email,path\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "p%04d,P %d,p%04d@example.com,users/staff\n", i, i, i)
+	}
+	cfg := h.config(h.write("p.csv", b.String()))
+	cfg.URL = srv.URL
+	cfg.OnExisting, cfg.DeactivateMissing, cfg.ScopePath = importer.OnExistingUpdate, true, "users/staff"
+	if _, err := importer.Run(context.Background(), cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := map[string]int{"1": 1, "2": 1, "3": 1, "4": 1, "5": 2, "6": 1, "7": 1, "8": 1, "9": 1, "10": 1}
+	if fmt.Sprint(pages) != fmt.Sprint(want) {
+		t.Errorf("pages requested %v, want %v: only the failed page again", pages, want)
 	}
 }
