@@ -7,16 +7,7 @@ import (
 
 // deleteUser is DELETE /core/users/{pk}/ (F-D1): a hard delete; the pk answers 404 after.
 func (s *Server) deleteUser(w http.ResponseWriter, pkText string) {
-	pk, ok := parseUserPK(w, pkText)
-	if !ok {
-		return
-	}
-	if !s.store.delete(pk) {
-		writeDetail(w, http.StatusNotFound, msgNoUser)
-		return
-	}
-	s.stats.write()
-	w.WriteHeader(http.StatusNoContent)
+	s.setOnUser(w, pkText, s.store.delete)
 }
 
 // delete removes the user with pk.

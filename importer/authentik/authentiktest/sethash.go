@@ -36,16 +36,7 @@ func (s *Server) setPasswordHash(w http.ResponseWriter, r *http.Request, pkText 
 		writeJSON(w, http.StatusBadRequest, fieldErrors{"password": {msgWeakHash}})
 		return
 	}
-	pk, ok := parseUserPK(w, pkText)
-	if !ok {
-		return
-	}
-	if !s.store.setPasswordHash(pk, encoded) {
-		writeDetail(w, http.StatusNotFound, msgNoUser)
-		return
-	}
-	s.stats.write()
-	w.WriteHeader(http.StatusNoContent)
+	s.setOnUser(w, pkText, func(pk int) bool { return s.store.setPasswordHash(pk, encoded) })
 }
 
 // setPasswordHash stores the hash of the user with pk; it replaces any password.

@@ -218,11 +218,18 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, pkText stri
 		writeJSON(w, http.StatusBadRequest, errs)
 		return
 	}
+	s.setOnUser(w, pkText, func(pk int) bool { return s.store.setPassword(pk, password) })
+}
+
+// setOnUser ends a write to a user's {pk} that answers no body (set_password,
+// set_password_hash, DELETE), its body checked: set changes the user (false: no such user,
+// 404), then the answer is 204.
+func (s *Server) setOnUser(w http.ResponseWriter, pkText string, set func(pk int) bool) {
 	pk, ok := parseUserPK(w, pkText)
 	if !ok {
 		return
 	}
-	if !s.store.setPassword(pk, password) {
+	if !set(pk) {
 		writeDetail(w, http.StatusNotFound, msgNoUser)
 		return
 	}
