@@ -11,14 +11,17 @@ import (
 )
 
 // journal is the write-ahead record beside the report (REPORT.journal): before a row's first
-// write akimport appends "sending LINE" and syncs it to disk; once the row's outcome is in
-// the report and says what happened, "done LINE" closes it. A row that a crash (kill -9,
-// power loss) caught in flight stays open, and only such rows may later be adopted as
-// "created by the earlier run" when --resume finds their user (see decide's provenance).
-// A row whose create may have gone through without an answer also stays open.
+// write akimport appends "sending LINE" and syncs it to disk. The row's outcome in the report
+// closes the record — unless the journal says "unsure LINE" (written before that outcome):
+// the row's create may have gone through without an answer saying so. A row that a crash
+// (kill -9) caught in flight is sent and not in the report; only such rows, and unsure
+// ones, may later be adopted as "created by the earlier run" when --resume finds their
+// user (see decide's provenance). So a row the report shows as `exists` never is, however
+// the process died.
 //
 // One goroutine (the recorder) owns it. Intents from many workers are written together with
-// one fsync (group commit, as databases do), so the cost is one sync per batch, not per row.
+// one fsync (group commit, as databases do), so the cost is one sync per batch, not per row;
+// a certain outcome costs the journal nothing.
 type journal struct {
 	f    *os.File
 	path string
@@ -28,7 +31,7 @@ type journal struct {
 const (
 	journalHeader = "# akimport write-ahead journal: a row is \"sending\" before its first write and \"done\" once its outcome is in the report\n"
 	journalSend   = "sending "
-	journalDone   = "done "
+	journalUnsure = "unsure "
 )
 
 // journalPath is where the journal of a report lives.
@@ -71,14 +74,18 @@ func (j *journal) intend(lines []int) error {
 	return nil
 }
 
-// settle closes a row's record once the report holds an outcome that says what happened.
-// Losing this line in a crash only costs a lookup on --resume, so it is not synced.
-func (j *journal) settle(line int) error {
+// settle notes that the report now holds a row's outcome, which closes its record on disk;
+// the journal only counts what stays open.
+func (j *journal) settle(line int) { delete(j.open, line) }
+
+// unsure marks a row whose create may have happened though no answer said so; it is written
+// before the row's outcome goes to the report, so the record stays open for --resume. It is
+// not synced: lost in a power cut, the row reads as pre-existing, never as ours.
+func (j *journal) unsure(line int) error {
 	if j.open[line] == 0 {
 		return nil
 	}
-	delete(j.open, line)
-	if _, err := j.f.WriteString(journalDone + strconv.Itoa(line) + "\n"); err != nil {
+	if _, err := j.f.WriteString(journalUnsure + strconv.Itoa(line) + "\n"); err != nil {
 		return fmt.Errorf("writing the journal %s: %w", j.path, err)
 	}
 	return nil
@@ -94,11 +101,9 @@ func (j *journal) finish() (open int, err error) {
 	return len(j.open), err
 }
 
-// readJournal returns the rows a journal leaves open: sent, and not settled, or settled but
-// missing from the report (reported): a crash, or a power loss that kept the synced journal
-// and lost the report's tail, must not turn the earlier run's own create into someone
-// else's user. A missing journal leaves none open (the earlier run settled every row, or
-// made no write).
+// readJournal returns the rows a journal leaves open: sent, and missing from the report
+// (reported) or marked unsure. A missing journal leaves none open (the earlier run settled
+// every row, or made no write).
 func readJournal(path string, reported *lineSet) ([]int, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -107,19 +112,19 @@ func readJournal(path string, reported *lineSet) ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
 	}
-	open := map[int]bool{}
+	sent, unsure := map[int]bool{}, map[int]bool{}
 	records := strings.Split(string(data), "\n")
 	// The last piece has no newline: empty, or a record torn by a crash. A torn record was
-	// never synced, so its row was never sent.
+	// never synced, so its row was never sent (or is not known to be unsure).
 	for n, text := range records[:len(records)-1] {
-		var set bool
+		mark := sent
 		switch {
 		case strings.HasPrefix(text, "#"), text == "":
 			continue
 		case strings.HasPrefix(text, journalSend):
-			text, set = text[len(journalSend):], true
-		case strings.HasPrefix(text, journalDone):
-			text = text[len(journalDone):]
+			text = text[len(journalSend):]
+		case strings.HasPrefix(text, journalUnsure):
+			text, mark = text[len(journalUnsure):], unsure
 		default:
 			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n+1, text)
 		}
@@ -127,11 +132,11 @@ func readJournal(path string, reported *lineSet) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the journal %s, line %d: %q is not a journal record", path, n+1, text)
 		}
-		open[line] = set || !reported.has(line)
+		mark[line] = true
 	}
 	var out []int
-	for line, isOpen := range open {
-		if isOpen {
+	for line := range sent {
+		if !reported.has(line) || unsure[line] {
 			out = append(out, line)
 		}
 	}

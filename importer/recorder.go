@@ -11,7 +11,7 @@ import (
 type rowResult struct {
 	res report.Result
 	// uncertain: a create of the row may have gone through without an answer saying so;
-	// its journal record stays open so that --resume looks before it creates again.
+	// the journal marks it unsure, so --resume looks before it creates again.
 	uncertain bool
 	// carried: copied from the earlier report by --resume; done then, counted apart.
 	carried bool
@@ -114,6 +114,14 @@ func (w *recorder) record(r rowResult, fail func(error)) {
 	if res.Input == "" {
 		res.Input = w.fingerprint
 	}
+	journaled := w.journal != nil && !r.carried && res.Line > 0
+	if journaled && r.uncertain {
+		// Before the outcome: a crash between the two must leave the record open.
+		if err := w.journal.unsure(res.Line); err != nil {
+			fail(err)
+			return
+		}
+	}
 	if err := w.out.Write(res); err != nil {
 		fail(err)
 		return
@@ -122,11 +130,8 @@ func (w *recorder) record(r rowResult, fail func(error)) {
 		w.tally.AddCarried(res)
 		return
 	}
-	if w.journal != nil && !r.uncertain && res.Line > 0 {
-		if err := w.journal.settle(res.Line); err != nil {
-			fail(err)
-			return
-		}
+	if journaled && !r.uncertain {
+		w.journal.settle(res.Line)
 	}
 	w.tally.Add(res)
 	w.logRow(res)

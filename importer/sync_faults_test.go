@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +111,32 @@ func TestResumeNeverAdoptsAPreExistingUser(t *testing.T) {
 	}
 	if n := h.sim.Stats().Requests[authentiktest.RouteSetPassword]; n != 1 {
 		t.Errorf("%d set_password requests, want 1 (newbie's)", n)
+	}
+}
+
+// A crash right after the report got alice's `exists` (her record still "sending" in the
+// journal) must not make the resume take her as created by the earlier run.
+func TestResumeAfterACrashBehindAnExistsRow(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{Users: []authentiktest.SeedUser{{User: authentik.User{
+		Username: "alice", Name: "Alice", Email: "alice@example.com", IsActive: true, Path: "users"}}}})
+	cfg := h.config(h.write("u.csv", "username,name,email,password\nalice,Alice,alice@example.com,alice-pw-1\n"))
+	if _, err := importer.Run(context.Background(), cfg); !errors.Is(err, importer.ErrRowsFailed) {
+		t.Fatalf("run 1: %v, want alice exists", err)
+	}
+	// What a kill -9 between the report's row and anything after it leaves behind.
+	if err := os.WriteFile(cfg.ReportPath+".journal", []byte("sending 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resume := cfg
+	resume.ResumeFrom = cfg.ReportPath
+	if _, err := importer.Run(context.Background(), resume); !errors.Is(err, importer.ErrRowsFailed) {
+		t.Fatalf("resume: %v, want alice still exists", err)
+	}
+	if rows := readReport(t, cfg.ReportPath); len(rows) != 1 || rows[0].Status != report.StatusExists {
+		t.Errorf("report %+v, want alice exists", rows)
+	}
+	if _, set := h.sim.PasswordOf("alice"); set {
+		t.Error("alice's password was set: the report said she existed before the import")
 	}
 }
 
