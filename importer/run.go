@@ -91,7 +91,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 		if resume != nil {
 			pipe.plan.open = resume.openLines()
 		}
-		snap, err := readUsersOnce(&cfg, pace, client, in, resume, log)
+		snap, forRows, err := readUsersOnce(&cfg, pace, client, in, resume, log)
 		if err != nil {
 			return report.Summary{}, interruptedOr(ctx, err)
 		}
@@ -100,7 +100,7 @@ func Run(ctx context.Context, cfg Config) (report.Summary, error) {
 				return report.Summary{}, interruptedOr(ctx, err)
 			}
 		}
-		if cfg.Lookup != LookupPerRow {
+		if forRows {
 			pipe.plan.snap = snap
 		}
 	}

@@ -78,16 +78,17 @@ func chooseLookup(mode LookupMode, pages, perRowCost int, deactivate bool) looku
 
 // readUsersOnce reads authentik's users (or --scope-path's) into a snapshot when the run
 // can meet existing users and that is cheaper than looking rows up one by one, or when
-// --deactivate-missing needs them; nil otherwise.
-func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input, resume *resumePlan, log *zap.Logger) (*snapshot, error) {
+// --deactivate-missing needs them; nil otherwise. forRows says whether rows are decided
+// from it (false: per-row lookups, the snapshot serves deactivation only).
+func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input, resume *resumePlan, log *zap.Logger) (snap *snapshot, forRows bool, err error) {
 	meetsExisting := cfg.OnExisting != OnExistingFail || cfg.DeactivateMissing || cfg.DryRun || resume != nil
 	if !meetsExisting || (cfg.Lookup == LookupPerRow && !cfg.DeactivateMissing) {
-		return nil, nil
+		return nil, false, nil
 	}
 	sr := &snapshotReader{pacer: pace, client: client, scope: cfg.ScopePath, log: log}
 	first, err := sr.first()
 	if err != nil {
-		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
+		return nil, false, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
 	}
 	// Looking rows up costs about one request per row that may exist: every row when
 	// existing users are skipped, updated or predicted; only the rows left in flight when a
@@ -103,14 +104,10 @@ func readUsersOnce(cfg *Config, pace *pacer, client *authentik.Client, in *input
 	log.Info("how existing users are found", zap.Bool("snapshot", choice.snapshot), zap.Bool("per_row", choice.perRow),
 		zap.Int("users", first.Pagination.Count), zap.Int("pages", first.Pagination.TotalPages), zap.Int("rows_estimate", in.rowsEstimate))
 	if !choice.snapshot {
-		return nil, nil
+		return nil, false, nil
 	}
-	if choice.perRow && cfg.Lookup == LookupAuto {
-		cfg.Lookup = LookupPerRow // the snapshot serves deactivation only
+	if snap, err = sr.read(first, cfg.DryRun); err != nil {
+		return nil, false, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
 	}
-	snap, err := sr.read(first, cfg.DryRun)
-	if err != nil {
-		return nil, &FatalError{Err: fmt.Errorf("reading authentik's users: %w", err)}
-	}
-	return snap, nil
+	return snap, !choice.perRow, nil
 }
