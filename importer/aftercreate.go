@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -118,6 +119,9 @@ type unfinished struct {
 	uuid       string
 	todo       steps
 	onboarding string // the earlier onboarding cell
+	// earlier is the earlier report's row, written again when the user cannot even be read
+	// this time, so that the next --resume still finds what is left undone.
+	earlier report.Result
 }
 
 // unfinishedCreate reads a row of an earlier report: whether that run created the user (pk
@@ -132,7 +136,7 @@ func unfinishedCreate(res report.Result) (unfinished, bool) {
 	if res.PK <= 0 || res.UUID == "" || res.Line <= 0 {
 		return unfinished{}, false
 	}
-	u := unfinished{pk: res.PK, uuid: res.UUID, onboarding: res.Onboarding}
+	u := unfinished{pk: res.PK, uuid: res.UUID, onboarding: res.Onboarding, earlier: res}
 	switch {
 	case res.Status == report.StatusFailed && strings.HasPrefix(res.Error, errPasswordNotSet):
 		u.todo = stepPassword | stepEmail
@@ -198,7 +202,11 @@ func (a *applier) finishCreate(row *mapping.Row, u unfinished) report.Result {
 		res.Error = fmt.Sprintf("the earlier run created this user (pk %d) and it is gone now; it is not created again (import this line without --resume to create it anew)", u.pk)
 		return res
 	case err != nil:
-		return failedResult(res, fmt.Errorf("the earlier run created this user (pk %d); reading it failed: %w", u.pk, err))
+		// Still undone: the earlier row again, so the next --resume finishes it.
+		again := u.earlier
+		again.Attempts = res.Attempts
+		again.Warnings = append(slices.Clip(again.Warnings), fmt.Sprintf("not finished this time either: reading the user (pk %d) failed: %v", u.pk, err))
+		return again
 	case got.UUID != u.uuid:
 		res.Status, res.HTTPStatus = report.StatusFailed, 200
 		res.Error = fmt.Sprintf("the earlier run created this user (pk %d, uuid %s), but that pk now holds another user (uuid %s); not touched", u.pk, u.uuid, got.UUID)

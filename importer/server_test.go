@@ -224,10 +224,21 @@ func TestResumeSetsMissingHash(t *testing.T) {
 	if strings.Contains(first[0].Error, pbkdf2) {
 		t.Error("the error quotes the hash")
 	}
-	if err := h.sim.SetFaults(authentiktest.Faults{}); err != nil {
+	// A resume that cannot even read the user writes the earlier row again, so the next
+	// resume still finishes it.
+	if err := h.sim.SetFaults(authentiktest.Faults{ServiceUnavailable: 1, Routes: []string{authentiktest.RouteGetUser}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.ResumeFrom = cfg.ReportPath
+	if _, err := importer.Run(context.Background(), cfg); importer.ExitCode(err) != 1 {
+		t.Fatalf("resume without reads: %v, want exit 1", err)
+	}
+	if again := readReport(t, cfg.ReportPath); len(again) != 1 || again[0].Error != first[0].Error || again[0].PK != first[0].PK {
+		t.Fatalf("resume without reads: %+v, want the earlier row again", again)
+	}
+	if err := h.sim.SetFaults(authentiktest.Faults{}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := importer.Run(context.Background(), cfg); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
