@@ -93,23 +93,3 @@ func (s *Server) matchMigrationRoute(method, path string) (route, bool) {
 	}
 	return route{}, false
 }
-
-// serveMigration answers the routes matchMigrationRoute found (authenticated, allowed).
-func (s *Server) serveMigration(w http.ResponseWriter, r *http.Request, rt route) {
-	switch rt.label {
-	case RouteVersion:
-		s.serveVersion(w)
-	case RouteMe:
-		s.serveMe(w)
-	case RouteListEmailStages:
-		s.listEmailStages(w, r)
-	case RouteDeleteUser:
-		s.deleteUser(w, rt.pk)
-	case RouteSetPasswordHash:
-		s.setPasswordHash(w, r, rt.pk)
-	case RouteRecoveryEmail:
-		s.recoveryEmail(w, r, rt.pk)
-	case RouteVerifyPassword:
-		s.verifyPassword(w, r)
-	}
-}

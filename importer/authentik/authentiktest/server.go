@@ -228,8 +228,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.setPassword(rec, r, rt.pk)
 	case RouteListGroups:
 		s.listGroups(rec, r)
-	default:
-		s.serveMigration(rec, r, rt)
+	// The routes of newer authentik versions (matchMigrationRoute).
+	case RouteVersion:
+		s.serveVersion(rec)
+	case RouteMe:
+		s.serveMe(rec)
+	case RouteListEmailStages:
+		s.listEmailStages(rec, r)
+	case RouteDeleteUser:
+		s.deleteUser(rec, rt.pk)
+	case RouteSetPasswordHash:
+		s.setPasswordHash(rec, r, rt.pk)
+	case RouteRecoveryEmail:
+		s.recoveryEmail(rec, r, rt.pk)
+	case RouteVerifyPassword:
+		s.verifyPassword(rec, r)
 	}
 }
 
