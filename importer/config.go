@@ -41,6 +41,15 @@ const (
 	OnExistingUpdate OnExisting = "update"
 )
 
+// GroupsMode is --groups-mode.
+type GroupsMode string
+
+// The --groups-mode choices.
+const (
+	GroupsReplace GroupsMode = "replace"
+	GroupsAdd     GroupsMode = "add"
+)
+
 // LookupMode is --lookup: how the run learns which users exist.
 type LookupMode string
 
@@ -90,6 +99,11 @@ func (l DeactivateLimit) String() string {
 type Config struct {
 	Input  string         // a file path, or "-" for Stdin
 	Format mapping.Format // "" = from Input's extension
+	// Delimiter is --delimiter (0 = detected from the CSV header), Encoding --encoding
+	// ("" = UTF-8), Sheet --sheet (an .xlsx input's sheet; "" = the first).
+	Delimiter rune
+	Encoding  string
+	Sheet     string
 
 	URL      string // authentik base URL; "" = offline (only valid with DryRun)
 	Token    string // API token; never logged
@@ -119,6 +133,11 @@ type Config struct {
 
 	Lookup     LookupMode
 	Reactivate bool // with --on-existing update: set listed, inactive users active
+	// GroupsMode is --groups-mode: replace a listed user's groups with the row's, or only
+	// add the row's groups and never remove a membership.
+	GroupsMode GroupsMode
+	// AllowSuperusers lets --deactivate-missing deactivate superusers.
+	AllowSuperusers bool
 
 	DeactivateMissing bool
 	ScopePath         string
@@ -131,8 +150,10 @@ type Config struct {
 	// whose backend is down (F-S1); zero means DefaultStartupWait.
 	StartupWait time.Duration
 
-	SummaryJSON      string
-	MetricsFile      string
+	SummaryJSON string
+	MetricsFile string
+	// LogJSON is --log-format json: the summary on stderr is a JSON line too.
+	LogJSON          bool
 	Progress         string // auto, always, never
 	ProgressInterval time.Duration
 

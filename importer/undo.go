@@ -28,7 +28,9 @@ const (
 type UndoConfig struct {
 	Report string // the import report to undo
 	Delete bool   // DELETE the users instead of deactivating them
-	DryRun bool   // read only: say what would be done
+	// AllowSuperusers lets undo deactivate or delete a user that is a superuser now.
+	AllowSuperusers bool
+	DryRun          bool // read only: say what would be done
 
 	URL, Token  string
 	Insecure    bool
