@@ -1,17 +1,8 @@
-// Package importer runs an import as a plan, then apply pipeline (Run, run.go):
-//
-//   - preflight.go, server.go: check the URL and token, learn authentik's version, wait out a
-//     start-up.
-//   - resume.go, journal.go: what an earlier run left (done rows, rows in flight).
-//   - snapshot.go, snapshot_read.go, groups.go: who exists, read once (or per row, order.go).
-//   - pipeline.go: reader → planner → applier → recorder, under one errgroup.
-//   - planner.go, decide.go, observed.go: the plan of a row, a pure decision.
-//   - applier.go, aftercreate.go, deactivate.go: the writes, with retries and reconciliation.
-//   - pacer.go, pacer_stop.go, adaptive.go: the pace (rate, backoff, --concurrency auto) and
-//     the stop.
-//   - recorder.go, recorder_open.go: the one owner of the report, the journal and the counts.
-//
-// undo.go takes an import back (akimport undo).
+// Package importer runs an import (Run) or takes one back (Undo): it turns the sources of
+// work — the input's rows, the leavers of --deactivate-missing, an earlier run's unfinished
+// creates, an import report to undo — into steps of one plan (package plan), has one
+// executor carry them out (package execute), and one recorder write the report (package
+// record).
 package importer
 
 import (
@@ -27,18 +18,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/plan"
 	"github.com/akimport/akimport/mapping"
 	"github.com/akimport/akimport/report"
 )
 
 // OnExisting is what to do when the username already exists in authentik.
-type OnExisting string
+type OnExisting = plan.OnExisting
 
 // The --on-existing choices.
 const (
-	OnExistingFail   OnExisting = "fail"
-	OnExistingSkip   OnExisting = "skip"
-	OnExistingUpdate OnExisting = "update"
+	OnExistingFail   = plan.OnExistingFail
+	OnExistingSkip   = plan.OnExistingSkip
+	OnExistingUpdate = plan.OnExistingUpdate
 )
 
 // GroupsMode is --groups-mode.
@@ -60,8 +52,7 @@ const (
 	LookupPerRow   LookupMode = "per-row"  // look each row up when it is met
 )
 
-// DeactivateLimit is --max-deactivate: an absolute count, or a percentage of the active users
-// in scope when Percent is true.
+// DeactivateLimit is --max-deactivate: a count, or a percentage of the active users in scope.
 type DeactivateLimit struct {
 	Value   float64
 	Percent bool
@@ -78,7 +69,7 @@ func ParseDeactivateLimit(s string) (DeactivateLimit, error) {
 	return DeactivateLimit{Value: v, Percent: pct}, nil
 }
 
-// Allowed is how many deactivations the limit allows out of inScope active users. A
+// Allowed is how many deactivations the limit allows out of inScope active users; a
 // percentage rounds up, so 5% of a team of 10 still allows one leaver.
 func (l DeactivateLimit) Allowed(inScope int) int {
 	if l.Percent {
@@ -88,14 +79,16 @@ func (l DeactivateLimit) Allowed(inScope int) int {
 }
 
 func (l DeactivateLimit) String() string {
+	s := strconv.FormatFloat(l.Value, 'f', -1, 64)
 	if l.Percent {
-		return strconv.FormatFloat(l.Value, 'f', -1, 64) + "%"
+		return s + "%"
 	}
-	return strconv.FormatFloat(l.Value, 'f', -1, 64)
+	return s
 }
 
-// Config is everything one run needs: the command line's flags and environment, plus the
-// dependencies (streams, logger, HTTP client) that tests swap.
+// Config is everything one run needs: the command line's flags and environment, and the
+// dependencies (streams, logger, HTTP client) that tests swap. Run takes it by value and
+// never changes it after validating it.
 type Config struct {
 	Input  string         // a file path, or "-" for Stdin
 	Format mapping.Format // "" = from Input's extension
@@ -109,21 +102,17 @@ type Config struct {
 	Token    string // API token; never logged
 	Insecure bool
 
-	ReportPath string // "-" = Stdout
-	// ReportFormat overrides the format ReportPath's extension gives ("" = from it).
-	ReportFormat report.Format
+	ReportPath   string        // "-" = Stdout
+	ReportFormat report.Format // "" = from ReportPath's extension
 	Concurrency  int
-	Rate         float64 // requests/s over all workers; 0 = no limit
-	Burst        int
-	Timeout      time.Duration // per HTTP request
-	Retries      int           // retries of a transient failure
-
 	// ConcurrencyAuto is --concurrency auto: an adaptive limit (package importer/limit)
-	// finds how many requests the server takes at once, from 1 to MaxConcurrency
-	// (--max-concurrency). Validate then sets Concurrency, the number of workers, to
-	// MaxConcurrency, and the limit keeps fewer of them sending.
+	// keeps between 1 and MaxConcurrency requests in flight.
 	ConcurrencyAuto bool
 	MaxConcurrency  int
+	Rate            float64 // requests/s over all workers; 0 = no limit
+	Burst           int
+	Timeout         time.Duration // per HTTP request
+	Retries         int           // retries of a transient failure
 
 	DryRun      bool
 	OnExisting  OnExisting
@@ -132,75 +121,62 @@ type Config struct {
 	MaxErrors   int // 0 = no limit
 
 	Lookup     LookupMode
-	Reactivate bool // with --on-existing update: set listed, inactive users active
-	// GroupsMode is --groups-mode: replace a listed user's groups with the row's, or only
-	// add the row's groups and never remove a membership.
-	GroupsMode GroupsMode
-	// AllowSuperusers lets --deactivate-missing deactivate superusers.
-	AllowSuperusers bool
+	Reactivate bool       // with --on-existing update: set listed, inactive users active
+	GroupsMode GroupsMode // replace a listed user's groups, or only add the row's
 
 	DeactivateMissing bool
 	ScopePath         string
 	MaxDeactivate     DeactivateLimit
+	AllowSuperusers   bool // --deactivate-missing may deactivate superusers
 
-	// SendRecoveryEmail is --send-recovery-email: an e-mail stage's UUID or name. After a
-	// row's user is created, authentik e-mails it a recovery link (F-R1).
+	// SendRecoveryEmail is an e-mail stage's UUID or name: authentik e-mails each created
+	// user a recovery link (F-R1).
 	SendRecoveryEmail string
-	// StartupWait bounds how long the preflight waits for an authentik that is starting or
-	// whose backend is down (F-S1); zero means DefaultStartupWait.
+	// StartupWait bounds the wait for an authentik that is starting (F-S1); 0 = DefaultStartupWait.
 	StartupWait time.Duration
 
-	SummaryJSON string
-	MetricsFile string
-	// LogJSON is --log-format json: the summary on stderr is a JSON line too.
-	LogJSON          bool
+	SummaryJSON      string
+	MetricsFile      string
+	LogJSON          bool   // --log-format json: the summary on stderr is a JSON line too
 	Progress         string // auto, always, never
 	ProgressInterval time.Duration
 
-	// Dependencies.
 	Logger     *zap.Logger
 	Stdin      io.Reader
 	Stdout     io.Writer
 	Stderr     io.Writer
 	IsTerminal bool         // stderr is a terminal (progress bar in auto mode)
 	HTTPClient *http.Client // optional; tests inject one
-	// Backoff between retries; zero means authentik.DefaultBackoff.
-	Backoff authentik.Backoff
-	// Abort, when closed, cancels the requests still in flight after a stop (the CLI closes
-	// it on a second SIGINT/SIGTERM); the rows they belonged to are reported failed.
+	Backoff    authentik.Backoff
+	// Abort, when closed, cancels the requests still in flight after a stop (a second signal).
 	Abort <-chan struct{}
-	// DrainTimeout bounds how long in-flight requests may finish after a stop (signal,
-	// --max-errors, fatal error); zero means Timeout.
+	// DrainTimeout bounds how long requests in flight may finish after a stop; 0 = Timeout.
 	DrainTimeout time.Duration
-	// Version goes into the User-Agent.
-	Version string
-
-	// createFirstOnly turns off the adaptive request order (see requestOrder); tests use
-	// it to measure the plain create-first order.
-	createFirstOnly bool
+	Version      string // goes into the User-Agent
 }
+
+// DefaultStartupWait is how long the preflight waits for an authentik that is starting.
+const DefaultStartupWait = 2 * time.Minute
+
+// DefaultMaxConcurrency is --max-concurrency, the bound of --concurrency auto.
+const DefaultMaxConcurrency = 64
 
 // Defaults returns the contract's defaults.
 func Defaults() Config {
-	return Config{
-		ReportPath:       "akimport-report.csv",
-		Concurrency:      8,
-		MaxConcurrency:   DefaultMaxConcurrency,
-		Rate:             10,
-		Burst:            1,
-		Timeout:          30 * time.Second,
-		Retries:          5,
-		OnExisting:       OnExistingFail,
-		Lookup:           LookupAuto,
-		MaxDeactivate:    DeactivateLimit{Value: 5, Percent: true},
-		Progress:         "auto",
-		ProgressInterval: 10 * time.Second,
-	}
+	return Config{ReportPath: "akimport-report.csv", Concurrency: 8, MaxConcurrency: DefaultMaxConcurrency, Rate: 10,
+		Burst: 1, Timeout: 30 * time.Second, Retries: 5, OnExisting: OnExistingFail, Lookup: LookupAuto,
+		GroupsMode: GroupsReplace, MaxDeactivate: DeactivateLimit{Value: 5, Percent: true}, Progress: "auto",
+		ProgressInterval: 10 * time.Second}
 }
 
-// Validate checks the combination of settings and fills derived defaults. Every error is a
-// *UsageError (exit 2).
-func (c *Config) Validate() error {
+// Validate checks the combination of settings; every error is a *UsageError (exit 2).
+func (c Config) Validate() error {
+	_, err := c.validated()
+	return err
+}
+
+// validated is c checked, with derived defaults filled in.
+func (c Config) validated() (Config, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Input == "" {
@@ -209,57 +185,49 @@ func (c *Config) Validate() error {
 	if c.Input == "-" && c.Format == "" {
 		bad("reading standard input needs --format csv or --format jsonl")
 	}
-	if c.Format != "" && c.Format != mapping.FormatCSV && c.Format != mapping.FormatJSONL {
-		bad("--format %q: want csv or jsonl", c.Format)
-	}
 	if c.URL == "" && !c.DryRun {
 		bad("no authentik URL: set --url or AUTHENTIK_URL (or use --dry-run to only check the file)")
 	}
 	if c.URL != "" && c.Token == "" {
 		bad("no API token: set AUTHENTIK_TOKEN or --token-file (a token of a user allowed to create users)")
 	}
-	errs = append(errs, c.validateConcurrencyAuto()...)
-	if c.Concurrency < 1 {
-		bad("--concurrency %d: want at least 1", c.Concurrency)
+	if c.ConcurrencyAuto {
+		if c.MaxConcurrency == 0 {
+			c.MaxConcurrency = DefaultMaxConcurrency
+		}
+		if c.MaxConcurrency < 1 {
+			bad("--max-concurrency %d: want at least 1", c.MaxConcurrency)
+		}
+		c.Concurrency = c.MaxConcurrency
 	}
-	if c.Rate < 0 {
-		bad("--rate %v: want 0 (no limit) or more", c.Rate)
-	}
-	if c.Burst < 1 {
-		bad("--burst %d: want at least 1", c.Burst)
+	for _, n := range []struct {
+		flag string
+		v    float64
+		min  float64
+	}{{"--concurrency", float64(c.Concurrency), 1}, {"--burst", float64(c.Burst), 1}, {"--rate", c.Rate, 0},
+		{"--retries", float64(c.Retries), 0}, {"--max-errors", float64(c.MaxErrors), 0}} {
+		if n.v < n.min {
+			bad("%s %v: want %v or more", n.flag, n.v, n.min)
+		}
 	}
 	if c.Timeout <= 0 {
 		bad("--timeout %v: want a positive duration like 30s", c.Timeout)
 	}
-	if c.Retries < 0 {
-		bad("--retries %d: want 0 or more", c.Retries)
+	choose := func(flag string, v *string, def string, allowed ...string) {
+		if *v == "" {
+			*v = def
+		} else if !contains(allowed, *v) {
+			bad("%s %q: want %s", flag, *v, strings.Join(allowed, ", "))
+		}
 	}
-	if c.MaxErrors < 0 {
-		bad("--max-errors %d: want 0 (no limit) or more", c.MaxErrors)
-	}
-	switch c.OnExisting {
-	case OnExistingFail, OnExistingSkip, OnExistingUpdate:
-	case "":
-		c.OnExisting = OnExistingFail
-	default:
-		bad("--on-existing %q: want fail, skip or update", c.OnExisting)
-	}
-	switch c.Lookup {
-	case LookupAuto, LookupSnapshot, LookupPerRow:
-	case "":
-		c.Lookup = LookupAuto
-	default:
-		bad("--lookup %q: want auto, snapshot or per-row", c.Lookup)
-	}
+	choose("--format", (*string)(&c.Format), "", string(mapping.FormatCSV), string(mapping.FormatJSONL))
+	choose("--on-existing", (*string)(&c.OnExisting), string(OnExistingFail), "fail", "skip", "update")
+	choose("--lookup", (*string)(&c.Lookup), string(LookupAuto), "auto", "snapshot", "per-row")
+	choose("--groups-mode", (*string)(&c.GroupsMode), string(GroupsReplace), "replace", "add")
+	choose("--progress", &c.Progress, "auto", "auto", "always", "never")
+	choose("--report-format", (*string)(&c.ReportFormat), "", string(report.FormatCSV), string(report.FormatJSONL))
 	if c.Reactivate && c.OnExisting != OnExistingUpdate {
 		bad("--reactivate needs --on-existing update: it is part of updating the users the file lists")
-	}
-	switch c.Progress {
-	case "auto", "always", "never":
-	case "":
-		c.Progress = "auto"
-	default:
-		bad("--progress %q: want auto, always or never", c.Progress)
 	}
 	if c.DeactivateMissing {
 		if c.ScopePath == "" {
@@ -271,10 +239,12 @@ func (c *Config) Validate() error {
 			bad("--deactivate-missing needs --url: it compares the file with the users in authentik")
 		}
 		if c.Input == "-" {
-			bad("--deactivate-missing cannot read standard input: it reads the file twice (once to check the safety limit before changing anything)")
+			bad("--deactivate-missing cannot read standard input: it reads the file twice (once to check every username before changing anything)")
 		}
 	} else if c.ScopePath != "" {
 		bad("--scope-path is only used with --deactivate-missing")
+	} else if c.AllowSuperusers {
+		bad("--allow-superusers is only used with --deactivate-missing")
 	}
 	if c.ResumeFrom != "" && c.Input == "-" {
 		bad("--resume cannot be used with standard input: the input's fingerprint must be checked against the report")
@@ -282,23 +252,27 @@ func (c *Config) Validate() error {
 	if c.ReportPath == "" {
 		c.ReportPath = "akimport-report.csv"
 	}
-	switch c.ReportFormat {
-	case "", report.FormatCSV, report.FormatJSONL:
-	default:
-		bad("--report-format %q: want csv or jsonl", c.ReportFormat)
+	if c.DryRun && c.ResumeFrom != "" && samePath(c.ResumeFrom, c.ReportPath) {
+		bad("--dry-run --resume %s: the dry run would write its report over the report it resumes, and a dry run changes nothing; give it --report another path (or - for standard output)", c.ResumeFrom)
+	}
+	if c.Input != "-" {
+		for _, out := range []struct{ flag, path string }{{"--report", c.ReportPath}, {"--summary-json", c.SummaryJSON}, {"--metrics-file", c.MetricsFile}} {
+			if out.path != "" && out.path != "-" && samePath(c.Input, out.path) {
+				bad("%s %s is the input file: writing it would destroy the input; choose another path", out.flag, out.path)
+			}
+		}
 	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second
 	}
 	c.fillDependencies()
 	if len(errs) > 0 {
-		return &UsageError{Err: errors.Join(errs...)}
+		return c, &UsageError{Err: errors.Join(errs...)}
 	}
-	return nil
+	return c, nil
 }
 
-// fillDependencies gives what talking to authentik needs a default when it is not set: the
-// start-up wait, the drain after a stop, a logger and the streams. Import and undo share it.
+// fillDependencies defaults what talking to authentik needs; import and undo share it.
 func (c *Config) fillDependencies() {
 	if c.StartupWait <= 0 {
 		c.StartupWait = DefaultStartupWait
@@ -315,4 +289,13 @@ func (c *Config) fillDependencies() {
 	if c.Stdout == nil {
 		c.Stdout = io.Discard
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

@@ -1,105 +1,82 @@
 package importer
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"os"
+	"strings"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/akimport/akimport/importer/authentik"
-	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/importer/execute"
+	"github.com/akimport/akimport/importer/plan"
+	"github.com/akimport/akimport/importer/record"
 	"github.com/akimport/akimport/report"
 )
 
-// deactivationPlan lists the active users in --scope-path that the file does not name.
-type deactivationPlan struct {
-	candidates []*observed
-	inScope    int
-}
-
-// planDeactivation runs before anything is changed: it reads the file once and marks in the
-// snapshot every user a row names, and refuses the whole run if more users would be
-// deactivated than --max-deactivate allows, so an export that came out empty cannot lock
-// the company out. The file must be the one the run imports: its fingerprint is checked.
-func planDeactivation(cfg *Config, in *input, mp *mapping.Mapping, snap *snapshot, log *zap.Logger) (*deactivationPlan, error) {
-	f, err := os.Open(cfg.Input)
-	if err != nil {
-		return nil, &UsageError{Err: err}
+// leavers are the steps of --deactivate-missing: the active users in scope that no row
+// names. They are decided before anything is changed, and the whole run is refused when a
+// row's username cannot be trusted (a malformed row could name anyone) or when more users
+// would go than --max-deactivate allows: an export that came out empty must not lock the
+// company out.
+func leavers(cfg Config, in *input, snap *plan.Snapshot, guard plan.Guard, log *zap.Logger) ([]job, error) {
+	if n := len(in.unsure); n > 0 {
+		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing: %d row(s) of %s have a username that cannot be read reliably, so who is missing cannot be known; nothing was changed. Fix these rows and run again: %s",
+			n, in.path, strings.Join(in.unsure[:min(n, 10)], "; ")+more(n-10))}
 	}
-	defer f.Close()
-	h := sha256.New()
-	reader, err := mapping.NewReader(io.TeeReader(f, h), mapping.Options{Format: in.format, Mapping: mp})
-	if err != nil {
-		return nil, &UsageError{Err: err}
-	}
-	defer reader.Close() // ends its read-ahead goroutine
-	for {
-		row, err := reader.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("reading %s: %w", cfg.Input, err)}
-		}
-		// Any row naming a user keeps it, even an invalid one: a typo must not lock anyone
-		// out. Its username is the one authentik stores (stripped, F-U3a).
-		snap.markNamed(row.Username)
-	}
-	if _, err := io.Copy(h, f); err != nil { // what the reader left unread
-		return nil, &UsageError{Err: fmt.Errorf("reading %s: %w", cfg.Input, err)}
-	}
-	if fp := "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]; fp != in.fingerprint {
-		return nil, &UsageError{Err: fmt.Errorf("%s changed while it was being read (fingerprint %s, then %s): nothing was changed; run again once the export is complete",
-			cfg.Input, in.fingerprint, fp)}
-	}
-	plan := &deactivationPlan{}
-	plan.candidates, plan.inScope = snap.unnamedActive()
-	allowed := cfg.MaxDeactivate.Allowed(plan.inScope)
-	if len(plan.candidates) > allowed {
+	users, inScope, spared := plan.Leavers(snap, in.names, guard)
+	if allowed := cfg.MaxDeactivate.Allowed(inScope); len(users) > allowed {
 		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing would deactivate %d of the %d active users under %q, more than --max-deactivate %s allows (%d); nothing was changed. Check the export; if it is right, raise --max-deactivate",
-			len(plan.candidates), plan.inScope, cfg.ScopePath, cfg.MaxDeactivate, allowed)}
+			len(users), inScope, cfg.ScopePath, cfg.MaxDeactivate, allowed)}
 	}
-	log.Info("deactivation planned", zap.Int("users", len(plan.candidates)), zap.Int("active_in_scope", plan.inScope), zap.String("scope", cfg.ScopePath))
-	return plan, nil
+	if len(spared) > 0 {
+		log.Warn("not in the file, but left active: the token's own user and superusers (--allow-superusers deactivates superusers)",
+			zap.Strings("users", spared[:min(len(spared), 20)]))
+	}
+	log.Info("deactivation planned", zap.Int("users", len(users)), zap.Int("active_in_scope", inScope), zap.String("scope", cfg.ScopePath))
+	jobs := make([]job, len(users))
+	for i, u := range users {
+		jobs[i] = job{plan.Step{Kind: plan.Deactivate, User: u}, report.Result{Username: u.Username, PK: u.PK, UUID: u.UUID}}
+	}
+	return jobs, nil
 }
 
-// deactivate sets is_active=false on each candidate (or, in a dry run, reports the plan),
-// concurrency at a time. Rows are reported with line 0: they are not in the file.
-func deactivate(p *pacer, client *authentik.Client, plan *deactivationPlan, dryRun bool, concurrency int, results chan<- rowResult) error {
-	g := new(errgroup.Group)
-	g.SetLimit(concurrency)
-	for _, u := range plan.candidates {
-		if p.stopped() {
-			break
-		}
-		g.Go(func() error {
-			res := report.Result{Username: u.username, PK: u.pk, UUID: u.uuid}
-			if dryRun {
-				res.Status, res.Action = report.StatusPlanned, "deactivate"
-				results <- rowResult{res: res}
-				return nil
-			}
-			err := p.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
-				_, e := client.PatchUser(ctx, u.pk, map[string]any{"is_active": false})
-				return e
-			})
-			switch {
-			case errors.Is(err, errStopped):
-				// Never sent: left for the next run, which plans it again.
-			case err != nil:
-				results <- rowResult{res: failedResult(res, err)}
-			default:
-				res.Status, res.HTTPStatus = report.StatusDeactivated, 200
-				results <- rowResult{res: res}
-			}
-			return nil
-		})
+func more(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("; and %d more", n)
 	}
-	return g.Wait()
+	return ""
+}
+
+// job is a step that is not a row (a leaver, an undo target) with its report row.
+type job struct {
+	step plan.Step
+	res  report.Result
+}
+
+// carryOut has the executor carry out jobs, concurrency at a time, and hands each outcome
+// to the recorder. A job not begun when the run stops is left for the next run.
+func carryOut(st *execute.State, exec execute.Executor, jobs []job, concurrency int, out chan<- record.Entry) {
+	queue := make(chan job)
+	done := make(chan struct{})
+	for range concurrency {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range queue {
+				if r, kind, sent := exec.Do(j.step, j.res); sent {
+					out <- record.Entry{Result: r, Label: kind.Label()}
+				}
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case queue <- j:
+		case <-st.StopCtx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	for range concurrency {
+		<-done
+	}
 }

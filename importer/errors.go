@@ -3,29 +3,29 @@ package importer
 import (
 	"context"
 	"errors"
+
+	"github.com/akimport/akimport/importer/execute"
+	"github.com/akimport/akimport/importer/record"
 )
 
-// UsageError is a problem with the command line or the input found before any row was sent:
-// a bad flag, an unreadable file, an unknown column, a mapping that names a missing column,
-// a deactivation that would exceed --max-deactivate. Exit code 2.
+// UsageError is a problem with the command line or the input found before any row was
+// sent: a bad flag, an unreadable file, an unknown column, a deactivation that would exceed
+// --max-deactivate or cannot read every username, a resume of another run. Exit code 2.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-// FatalError stops the whole run at once: authentik refused the token (403), could not be
-// reached at all, or its TLS certificate was not trusted. Exit code 3.
-type FatalError struct{ Err error }
-
-func (e *FatalError) Error() string { return e.Err.Error() }
-func (e *FatalError) Unwrap() error { return e.Err }
+// FatalError stops the whole run at once: authentik refused the token, could not be
+// reached, or its certificate is not trusted. Exit code 3.
+type FatalError = execute.FatalError
 
 // ErrRowsFailed means the run finished but some rows are invalid, rejected or failed. Exit code 1.
 var ErrRowsFailed = errors.New("some rows were not imported: see the report")
 
-// ErrMaxErrors means the run stopped early because --max-errors rows had failed; rows never
-// sent are not in the report, so --resume picks them up. Exit code 1.
-var ErrMaxErrors = errors.New("stopped after reaching --max-errors")
+// ErrMaxErrors means the run stopped after --max-errors rows failed; rows never sent stay
+// out of the report for --resume. Exit code 1.
+var ErrMaxErrors = record.ErrMaxErrors
 
 // ErrInterrupted means SIGINT or SIGTERM stopped the run after it drained. Exit code 130.
 var ErrInterrupted = errors.New("interrupted: stopped taking rows, finished those in flight")
@@ -55,9 +55,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, ErrRowsFailed), errors.Is(err, ErrMaxErrors):
 		return ExitRowsFailed
 	}
-	// Anything else (the report could not be written, the input could not be read mid-way)
-	// is an infrastructure failure that ended the run.
-	return ExitFatal
+	return ExitFatal // the report or the input failed mid-way
 }
 
 // ExitMeaning is the one-line explanation of an exit code, printed with the summary.

@@ -2,98 +2,125 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
+	"slices"
 	"sync/atomic"
 
 	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
 )
 
-// input is the opened input file (or stdin) with what the run needs to know about it.
+// input is what the run knows of its input before importing it, from one pass over the
+// file: the fingerprint --resume checks, an estimate of its rows, and for
+// --deactivate-missing the usernames its rows name. The import itself is the second and
+// last pass.
 type input struct {
-	rc          io.ReadCloser
-	counter     *countingReader
-	size        int64  // 0 when unknown (stdin, pipes)
-	fingerprint string // "" for stdin
-	// rowsEstimate is an upper bound of the rows (the file's lines), -1 when unknown.
-	rowsEstimate int
-	format       mapping.Format
-	rows         rowCount // counted by countRows (input_count.go)
+	path        string
+	format      mapping.Format
+	size        int64
+	fingerprint string // "" for standard input
+	lines       int    // an upper bound of the rows; -1 unknown
+	rows        int64  // the rows, counted; -1 unknown
+	named       []uint64
+	unsure      []string // "line N: why" of rows whose username cannot be trusted
 }
 
-// openInput opens cfg.Input, decides its format and fingerprints it. The fingerprint is a
-// hash of the whole file, so --resume can refuse a report made from another file; hashing
-// runs at disk speed and costs one extra sequential read.
-func openInput(cfg *Config) (*input, error) {
-	format := cfg.Format
-	if format == "" {
-		f, err := mapping.FormatFromPath(cfg.Input)
-		if err != nil {
-			return nil, &UsageError{Err: err}
-		}
-		format = f
-	}
-	in := &input{format: format, rowsEstimate: -1}
+var nameSeed = maphash.MakeSeed()
+
+// names reports whether a row of the input names username (a digest match: a collision
+// spares a user, never the other way round).
+func (in *input) names(username string) bool {
+	_, ok := slices.BinarySearch(in.named, maphash.String(nameSeed, username))
+	return ok
+}
+
+// scanInput is the first pass: it hashes the file and counts its lines, its rows when
+// progress will show them, and when usernames is set it reads every row for the usernames
+// deactivation must spare.
+func scanInput(ctx context.Context, cfg Config, opts mapping.Options, countRows, usernames bool) (*input, error) {
+	in := &input{path: cfg.Input, format: opts.Format, lines: -1, rows: -1}
 	if cfg.Input == "-" {
-		in.rc = io.NopCloser(cfg.Stdin)
-	} else {
-		fp, size, lines, err := fingerprintFile(cfg.Input)
-		if err != nil {
-			return nil, &UsageError{Err: err}
-		}
-		if size == 0 {
-			// Almost always a failed export; with --deactivate-missing it would mean "everyone left".
-			return nil, &UsageError{Err: fmt.Errorf("%s: the file is empty: nothing to import", cfg.Input)}
-		}
-		f, err := os.Open(cfg.Input)
-		if err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("cannot open the input: %w", err)}
-		}
-		in.rc, in.size, in.fingerprint, in.rowsEstimate = f, size, fp, lines
+		return in, nil
 	}
-	in.counter = &countingReader{r: in.rc}
+	f, err := os.Open(cfg.Input)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the input: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		return nil, fmt.Errorf("the input %s is a directory or cannot be read, not a CSV or JSONL file", cfg.Input)
+	} else if st.Mode().IsRegular() && st.Size() == 0 {
+		// Almost always a failed export; with --deactivate-missing it would mean "everyone left".
+		return nil, fmt.Errorf("%s: the file is empty: nothing to import", cfg.Input)
+	}
+	h := sha256.New()
+	lines := &lineCounter{w: h}
+	tee := io.TeeReader(f, lines)
+	switch {
+	case usernames:
+		err = in.readNames(tee, opts)
+	case countRows:
+		in.rows, err = mapping.CountRows(ctx, tee, opts.Format)
+		if err != nil {
+			in.rows, err = -1, nil // progress then shows no percentage
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(lines, f); err != nil {
+		return nil, fmt.Errorf("cannot read the input %s: %w", cfg.Input, err)
+	}
+	in.size, in.lines = lines.n, lines.lines+1
+	in.fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
 	return in, nil
 }
 
-// fingerprintFile hashes the file and counts its lines on the way (an upper bound of its
-// rows, which --lookup auto weighs against the cost of reading authentik's users).
-func fingerprintFile(path string) (fingerprint string, size int64, lines int, err error) {
-	f, err := os.Open(path)
+func (in *input) readNames(r io.Reader, opts mapping.Options) error {
+	reader, err := mapping.NewReader(r, opts)
 	if err != nil {
-		return "", 0, 0, fmt.Errorf("cannot open the input: %w", err)
+		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", 0, 0, fmt.Errorf("cannot read the input %s: %w", path, err)
+	defer reader.Close()
+	for in.rows = 0; ; in.rows++ {
+		row, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", in.path, err)
+		}
+		if row.IdentityUnsure != "" {
+			in.unsure = append(in.unsure, fmt.Sprintf("line %d: %s", row.Line, row.IdentityUnsure))
+			continue
+		}
+		in.named = append(in.named, maphash.String(nameSeed, row.Username))
 	}
-	if st.IsDir() {
-		return "", 0, 0, fmt.Errorf("the input %s is a directory, not a CSV or JSONL file", path)
-	}
-	h := sha256.New()
-	counter := &lineCounter{w: h}
-	n, err := io.Copy(counter, f)
-	if err != nil {
-		return "", 0, 0, fmt.Errorf("cannot read the input %s: %w", path, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32], n, counter.lines + 1, nil
+	slices.Sort(in.named)
+	return nil
 }
 
-// lineCounter counts the newlines written through it.
+// lineCounter counts the bytes and newlines written through it.
 type lineCounter struct {
 	w     io.Writer
+	n     int64
 	lines int
 }
 
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.lines += bytes.Count(p, []byte{'\n'})
+	c.n += int64(len(p))
 	return c.w.Write(p)
 }
 
-// countingReader counts the bytes read so progress can estimate the share of the file done.
+// countingReader counts the bytes read, so progress can show the share of the file done.
 type countingReader struct {
 	r io.Reader
 	n atomic.Int64
@@ -103,4 +130,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
+}
+
+// position is how far the import's reader is, for progress.
+func (in *input) position(read *countingReader, rowsRead int64, finished bool) report.InputPosition {
+	return report.InputPosition{RowsRead: rowsRead, BytesRead: read.n.Load(), Rows: max(in.rows, 0), Counted: in.rows >= 0, Finished: finished}
 }

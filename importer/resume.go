@@ -1,106 +1,156 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 
+	"github.com/akimport/akimport/importer/execute"
+	"github.com/akimport/akimport/importer/plan"
+	"github.com/akimport/akimport/importer/record"
 	"github.com/akimport/akimport/report"
 )
 
-// resumePlan is what --resume learned from an earlier run: the lines its report records as
-// done, where to copy them from into the new report (so the last report covers every line
-// once), and the rows its journal left open (sent, no outcome: maybe created by it).
-type resumePlan struct {
-	source string
-	done   *lineSet
-	rows   int
-	open   []int
+// resume is what --resume learned from the earlier report and its run record: the rows it
+// finished (carried over, not sent again), the rows whose users it may have created unseen
+// (missing from the report, or failed saying so), and the users it created without
+// finishing their password, hash or e-mail.
+type resume struct {
+	source     string
+	run        record.Run // the first run's record: its mark proves what the import created
+	done       lineSet
+	reported   lineSet
+	mayHave    lineSet
+	unfinished map[int]unfinished
+	doneRows   int
+	mu         sync.Mutex
+	reached    lineSet // unfinished rows this run got to
 }
 
-// errOtherInput is returned while reading a report made from a different input file.
-var errOtherInput = errors.New("the report was made from another input file")
+// unfinished is what an earlier run left undone for a user it created.
+type unfinished struct {
+	user    plan.User
+	todo    plan.Todo
+	earlier report.Result
+}
 
-// planResume reads the earlier report and its journal. Rows the report records as done are
-// skipped this time. Rows the journal leaves open were in flight when the earlier run died:
-// they are looked up before anything is sent, and only their users may be adopted.
-// note sees every row of the earlier report.
-func planResume(cfg *Config, fingerprint string, log *zap.Logger, note func(report.Result)) (*resumePlan, error) {
+// readResume reads the earlier report and its record, and refuses a resume of another run:
+// another input, server or decision flags.
+func readResume(cfg Config, in *input, log *zap.Logger) (*resume, error) {
 	src := cfg.ResumeFrom
-	p := &resumePlan{source: src, done: &lineSet{}}
-	reported := &lineSet{}
-	var otherFP string
-	err := report.ReadFile(src, func(res report.Result) error {
-		if res.Input != "" && fingerprint != "" && res.Input != fingerprint {
-			otherFP = res.Input
-			return errOtherInput
-		}
-		if res.Line > 0 {
-			reported.add(res.Line)
-		}
-		note(res)
-		if res.Done() {
-			p.rows++
-			if res.Line > 0 {
-				p.done.add(res.Line)
-			}
-		}
-		return nil
-	})
-	if errors.Is(err, errOtherInput) {
+	run, found, err := record.ReadRun(src)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
+	}
+	if !found {
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: no run record beside it (%s): it was not written by an import that sent anything (a dry run, an older akimport, or a report moved without it), so nothing proves which users that run created. Start again without --resume (--on-existing skip leaves the users it created alone)",
+			src, filepath.Base(record.RunPath(src)))}
+	}
+	if run.Input != in.fingerprint {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: the report was made from another input file (fingerprint %s, %s has %s); resume with the file it was made from, or start without --resume",
-			src, otherFP, cfg.Input, fingerprint)}
+			src, run.Input, cfg.Input, in.fingerprint)}
 	}
-	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
-	}
-	open, err := readJournal(journalPath(src), reported)
-	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
-	}
-	for _, line := range open {
-		if !p.done.has(line) {
-			p.open = append(p.open, line)
+	var differ []string
+	for _, d := range []struct{ what, then, now string }{
+		{"--url", run.URL, redactURL(cfg.URL)},
+		{"--on-existing", run.OnExisting, string(cfg.OnExisting)},
+		{"--deactivate-missing", fmt.Sprint(run.DeactivateMissing), fmt.Sprint(cfg.DeactivateMissing)},
+		{"--scope-path", run.ScopePath, cfg.ScopePath},
+	} {
+		if d.then != d.now && !(d.what == "--url" && cfg.DryRun && cfg.URL == "") {
+			differ = append(differ, fmt.Sprintf("%s was %q, now %q", d.what, d.then, d.now))
 		}
 	}
-	// The new report is usually written where the old one is: keep the old one aside.
-	if samePath(src, cfg.ReportPath) {
-		moved, err := report.MoveAside(src, time.Now())
-		if err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--resume: %w", err)}
+	if len(differ) > 0 {
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: this is not the run that wrote it: %s. Resume with the same file, server and flags, or start without --resume",
+			src, strings.Join(differ, "; "))}
+	}
+	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}}
+	err = report.ReadFile(src, func(res report.Result) error {
+		if res.Line <= 0 {
+			return nil
 		}
-		log.Info("earlier report kept", zap.String("path", moved))
-		p.source = moved
-	}
-	log.Info("resuming", zap.String("report", src), zap.Int("rows_done", p.rows), zap.Int("rows_in_flight_then", len(p.open)))
-	return p, nil
-}
-
-// openLines is the set of rows the earlier run left open.
-func (p *resumePlan) openLines() *lineSet {
-	s := &lineSet{}
-	for _, line := range p.open {
-		s.add(line)
-	}
-	return s
-}
-
-// carryOver copies the done rows of the earlier report into the new one.
-func (p *resumePlan) carryOver(results chan<- rowResult) error {
-	err := report.ReadFile(p.source, func(res report.Result) error {
-		if res.Done() {
-			results <- rowResult{res: res, carried: true}
+		r.reported.add(res.Line)
+		if u, ok := unfinishedCreate(res); ok {
+			r.unfinished[res.Line] = u
+		} else if res.Done() {
+			r.done.add(res.Line)
+			r.doneRows++
+		} else if res.Status == report.StatusFailed && strings.Contains(res.Error, execute.MayHaveCreated) {
+			r.mayHave.add(res.Line)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("--resume: reading %s again: %w", p.source, err)
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
+	}
+	log.Info("resuming", zap.String("report", src), zap.Int("rows_done", r.doneRows), zap.Int("unfinished_creates", len(r.unfinished)),
+		zap.Int("mark_pk", run.MarkPK), zap.Bool("mark_proven", run.MarkProven))
+	return r, nil
+}
+
+// mayBeOurs: the earlier run may have created the row's user without reporting it.
+func (r *resume) mayBeOurs(line int) bool { return !r.reported.has(line) || r.mayHave.has(line) }
+
+// unfinishedCreate reads a row of an earlier report: whether that run created the user (pk
+// and uuid known) and left its password, hash or recovery e-mail undone, and which. An
+// e-mail that may have been sent is never sent again.
+func unfinishedCreate(res report.Result) (unfinished, bool) {
+	if res.PK <= 0 || res.UUID == "" {
+		return unfinished{}, false
+	}
+	u := unfinished{user: plan.User{PK: res.PK, UUID: res.UUID, Username: res.Username}, earlier: res}
+	switch {
+	case res.Status == report.StatusFailed && strings.HasPrefix(res.Error, execute.ErrPasswordNotSet):
+		u.todo = plan.SetPassword | plan.SendEmail
+	case (res.Status == report.StatusFailed || res.Status == report.StatusRejected) &&
+		(strings.HasPrefix(res.Error, execute.ErrHashNotSet) || strings.HasPrefix(res.Error, execute.ErrHashRefused)):
+		u.todo = plan.SetHash | plan.SendEmail
+	case res.Status == report.StatusCreated && res.OnboardingFailed():
+		u.todo = plan.SendEmail
+	default:
+		return unfinished{}, false
+	}
+	if res.Onboarding == report.OnboardingSent || strings.HasPrefix(res.Onboarding, execute.EmailUnknown) {
+		u.todo &^= plan.SendEmail
+	}
+	return u, true
+}
+
+// carryOver copies the rows the earlier report (now at from) records as done.
+func (r *resume) carryOver(from string, out chan<- record.Entry) error {
+	err := report.ReadFile(from, func(res report.Result) error {
+		if (res.Line <= 0 && res.Done()) || r.done.has(res.Line) {
+			out <- record.Entry{Result: res, Carried: true}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("--resume: reading %s again: %w", from, err)
 	}
 	return nil
+}
+
+func (r *resume) reach(line int) {
+	r.mu.Lock()
+	r.reached.add(line)
+	r.mu.Unlock()
+}
+
+// carryUnreached writes again the unfinished rows this run did not get to, so the next
+// --resume still finishes them.
+func (r *resume) carryUnreached(out chan<- record.Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for line, u := range r.unfinished {
+		if !r.reached.has(line) {
+			out <- record.Entry{Result: u.earlier, Carried: true}
+		}
+	}
 }
 
 func samePath(a, b string) bool {

@@ -160,7 +160,8 @@ func TestSendRecoveryEmails(t *testing.T) {
 
 // F-R1: --resume sends the e-mails a run could not send, without touching the users.
 func TestResumeSendsMissingEmails(t *testing.T) {
-	h := newHarness(t, authentiktest.Options{Version: "2026.5.0", NoRecoveryFlow: true})
+	h := newHarness(t, authentiktest.Options{Version: "2026.5.0", NoRecoveryFlow: true,
+		EmailStages: []authentiktest.EmailStage{{PK: onboardingStage, Name: "onboarding"}}})
 	cfg := h.config(h.write("users.csv", "username,name,email\na,A,a@example.com\nb,B,b@example.com\n"))
 	cfg.SendRecoveryEmail = onboardingStage
 	if _, err := importer.Run(context.Background(), cfg); importer.ExitCode(err) != 1 {

@@ -5,22 +5,22 @@ import (
 	"runtime"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/plan"
 )
 
 // SnapshotHeapPerUser builds a snapshot of n users shaped like an HR directory's (a group,
-// two attributes) and returns the heap it holds per user, in bytes. `make bench` prints it:
-// a directory of 1 000 000 users must fit in 256 MiB.
+// two attributes) and returns the heap it holds per user, in bytes, for `make bench`.
 func SnapshotHeapPerUser(n int) float64 {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	s := newSnapshot("users/staff", n)
+	s := plan.NewSnapshot("users/staff", n, false)
 	for i := range n {
 		u := authentik.User{PK: i + 1, UUID: fmt.Sprintf("%08x-1f49-4c4e-9d7e-%012x", i, i), Username: fmt.Sprintf("employee.%07d", i),
 			Name: fmt.Sprintf("Employee Number %d", i), Email: fmt.Sprintf("employee.%07d@example.com", i), IsActive: true,
 			Path: "users/staff", Type: "internal", Groups: []string{"8d4c2f0e-6a51-4b7e-9c3a-1f2e3d4c5b6a"},
 			Attributes: map[string]any{"department": "Sales", "employee_id": float64(i)}}
-		s.add(&u)
+		s.Add(&u)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)

@@ -10,17 +10,18 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/execute"
+	"github.com/akimport/akimport/importer/plan"
+	"github.com/akimport/akimport/importer/record"
 	"github.com/akimport/akimport/report"
 )
 
-// The statuses of an undo report, besides report.StatusDeactivated, report.StatusFailed and,
-// in a dry run, report.StatusPlanned.
+// The statuses of an undo report, besides deactivated, failed and (dry run) planned.
 const (
-	StatusDeleted report.Status = "deleted" // --delete: the user is gone (F-D1)
-	StatusSkipped report.Status = "skipped" // left alone; error says why (gone, replaced, already inactive)
+	StatusDeleted = report.StatusDeleted
+	StatusSkipped = report.StatusSkipped
 )
 
 // UndoConfig is `akimport undo REPORT`: the same URL, token, pace and report settings as an
@@ -28,9 +29,9 @@ const (
 type UndoConfig struct {
 	Report string // the import report to undo
 	Delete bool   // DELETE the users instead of deactivating them
+	DryRun bool   // read only: say what would be done
 	// AllowSuperusers lets undo deactivate or delete a user that is a superuser now.
 	AllowSuperusers bool
-	DryRun          bool // read only: say what would be done
 
 	URL, Token  string
 	Insecure    bool
@@ -65,8 +66,7 @@ type UndoSummary struct {
 	DryRun     bool                  `json:"dry_run"`
 }
 
-// errUndoFailed is Undo's error when some users could not be undone; it is an
-// ErrRowsFailed for ExitCode (exit 1).
+// errUndoFailed is Undo's error when some users could not be undone (exit 1).
 type errUndoFailed struct{ n int }
 
 func (e errUndoFailed) Error() string {
@@ -74,155 +74,120 @@ func (e errUndoFailed) Error() string {
 }
 func (e errUndoFailed) Is(target error) bool { return target == ErrRowsFailed }
 
-// undoTarget is a user an import report records as created by that run.
-type undoTarget struct {
-	line     int
-	username string
-	pk       int
-	uuid     string
-}
-
-// undoTargetOf reads one import report row: the users the run created are its `created`
-// rows and the rows it created without finishing (failed or rejected with "created, …").
-func undoTargetOf(res report.Result) (undoTarget, bool) {
-	if res.PK <= 0 || res.UUID == "" {
-		return undoTarget{}, false
-	}
-	if _, unfinishedRow := unfinishedCreate(res); res.Status != report.StatusCreated && !unfinishedRow {
-		return undoTarget{}, false
-	}
-	return undoTarget{line: res.Line, username: res.Username, pk: res.PK, uuid: res.UUID}, true
-}
-
-// undoAction is what to do with one target, decided from what authentik holds at its pk.
-type undoAction int
-
-const (
-	undoSkip undoAction = iota
-	undoDeactivate
-	undoDelete
-)
-
-// decideUndo touches a user only if the user at the pk still has the report's uuid: a pk
-// that is gone, or (should authentik ever reuse it) holds another user, is skipped with why.
-func decideUndo(t undoTarget, u *authentik.User, found, del bool, tokenUser string) (undoAction, string) {
-	switch {
-	case !found:
-		return undoSkip, fmt.Sprintf("gone: no user has pk %d any more", t.pk)
-	case u.UUID != t.uuid:
-		return undoSkip, fmt.Sprintf("replaced: pk %d now holds another user (uuid %s, not %s)", t.pk, u.UUID, t.uuid)
-	case tokenUser != "" && u.Username == tokenUser:
-		return undoSkip, "this is the token's own user"
-	case del:
-		return undoDelete, ""
-	case !u.IsActive:
-		return undoSkip, "already inactive"
-	}
-	return undoDeactivate, ""
-}
-
-// Undo takes back an import: for each user its report records as created, it deactivates
-// the user (or deletes it), only if the user at that pk still has the report's uuid.
-func Undo(ctx context.Context, ucfg UndoConfig) (UndoSummary, error) {
-	cfg, err := ucfg.runConfig()
+// Undo takes back an import: each user its report records as created (or as maybe created,
+// found again by username) is deactivated, or deleted, after a fresh read shows the same
+// user, created after the import began (its run record's pk mark), not the token's own.
+func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
+	cfg, err := u.runConfig()
 	if err != nil {
 		return UndoSummary{}, err
 	}
-	pace := newPacer(&cfg)
-	client, err := connect(&cfg)
-	if err != nil {
-		return UndoSummary{}, err
-	}
-	pace.probe = func(ctx context.Context) error { _, err := client.Version(ctx); return err }
 	log := cfg.Logger
-	// Read the report before anything is sent: a report that cannot be read is exit 2.
-	var targets []undoTarget
-	seen := map[int]bool{}
-	if err := report.ReadFile(ucfg.Report, func(res report.Result) error {
-		if t, ok := undoTargetOf(res); ok && !seen[t.pk] {
-			seen[t.pk] = true
-			targets = append(targets, t)
-		}
-		return nil
-	}); err != nil {
+	run, found, err := record.ReadRun(u.Report)
+	if err == nil && !found {
+		err = fmt.Errorf("%s has no run record beside it (%s): nothing proves which users that import created, so nothing was changed",
+			u.Report, record.RunPath(u.Report))
+	}
+	if err != nil {
 		return UndoSummary{}, &UsageError{Err: err}
 	}
-	defer pace.setUpStop(ctx, cfg.DrainTimeout, nil)()
-	verb := "deactivate"
-	if ucfg.Delete {
-		verb = "delete"
-	}
-	log.Info("undo", zap.String("report", ucfg.Report), zap.Int("users", len(targets)), zap.String("action", verb),
-		zap.Bool("dry_run", ucfg.DryRun), zap.String("url", cfg.URL), zap.String("undo_report", cfg.ReportPath))
-	server, err := learnServer(pace, client)
+	jobs, err := undoJobs(u)
 	if err != nil {
-		return UndoSummary{}, interruptedOr(ctx, &FatalError{Err: fmt.Errorf("checking the URL and token: %w", err)})
+		return UndoSummary{}, &UsageError{Err: err}
 	}
-	create := report.Create
-	if ucfg.DryRun {
-		create = report.CreateBuffered
+	for _, path := range []string{u.Report, cfg.ReportPath} {
+		if record.Regular(path) {
+			unlock, err := record.Lock(path)
+			if err != nil {
+				return UndoSummary{}, &UsageError{Err: err}
+			}
+			defer unlock()
+		}
 	}
-	out, err := create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout)
+	st := execute.NewState(ctx, log, redactURL(cfg.URL), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, nil)
+	defer st.Close()
+	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})
+	client, err := connect(cfg)
+	if err != nil {
+		return UndoSummary{}, err
+	}
+	log.Info("undo", zap.String("report", u.Report), zap.Int("users", len(jobs)), zap.Bool("delete", u.Delete),
+		zap.Bool("dry_run", u.DryRun), zap.String("url", redactURL(cfg.URL)), zap.String("undo_report", cfg.ReportPath))
+	reads := &execute.Reads{P: pacer, Client: client}
+	server, err := reads.Preflight("", false, false)
+	if err != nil {
+		return UndoSummary{}, beforeRows(ctx, st, err, "checking the URL and token")
+	}
+	mark := plan.Mark{PK: run.MarkPK, Proven: run.MarkProven}
+	guard := plan.Guard{Mark: &mark, Me: server.Me, AllowSuperusers: u.AllowSuperusers}
+	var exec execute.Executor = &execute.Apply{Reads: reads, Server: server, Guard: guard}
+	if u.DryRun {
+		exec = &execute.Preview{Reads: reads, Guard: guard}
+	}
+	out, moved, err := record.Create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout, nil, u.DryRun)
 	if err != nil {
 		return UndoSummary{}, &UsageError{Err: fmt.Errorf("cannot write the undo report: %w", err)}
 	}
-	sum := UndoSummary{Counts: map[report.Status]int{}, ReportPath: cfg.ReportPath, DryRun: ucfg.DryRun}
-	results := make(chan report.Result, cfg.Concurrency)
-	var writeErr error
-	writerDone := make(chan struct{})
-	go func() { // the one owner of the report and the counts
-		defer close(writerDone)
-		for res := range results {
-			if writeErr == nil {
-				if writeErr = out.Write(res); writeErr != nil {
-					pace.stop(writeErr)
-				}
-			}
-			sum.Counts[res.Status]++
-			sum.Rows++
-		}
-	}()
-	jobs := make(chan undoTarget)
-	g := new(errgroup.Group)
-	g.Go(func() error {
-		defer close(jobs)
-		for _, t := range targets {
-			select {
-			case jobs <- t:
-			case <-pace.stopCtx.Done():
-				return nil
-			}
-		}
-		return nil
-	})
-	for range cfg.Concurrency {
-		g.Go(func() error {
-			for t := range jobs {
-				if res, ok := undoOne(pace, client, server, t, ucfg); ok {
-					results <- res
-				}
-			}
-			return nil
-		})
+	if moved != "" {
+		log.Info("earlier undo report kept", zap.String("path", moved))
 	}
-	_ = g.Wait() // the goroutines return nil: failures are rows
-	close(results)
-	<-writerDone
-	if err := out.Close(); err != nil && writeErr == nil {
-		writeErr = err
+	tally := report.NewTally(nil)
+	rec := &record.Recorder{Log: log, Out: out, Tally: tally, Progress: noProgress{}, Stop: st.Stop}
+	entries := make(chan record.Entry, cfg.Concurrency)
+	recorded := make(chan error, 1)
+	go func() { recorded <- rec.Loop(entries) }()
+	carryOut(st, exec, jobs, cfg.Concurrency, entries)
+	close(entries)
+	writeErr := <-recorded
+
+	sum := UndoSummary{Counts: map[report.Status]int{}, ReportPath: cfg.ReportPath, DryRun: u.DryRun}
+	snap := tally.Snapshot()
+	for _, s := range report.Statuses() {
+		if n := int(snap.Count(s)); n > 0 {
+			sum.Counts[s], sum.Rows = n, sum.Rows+n
+		}
 	}
-	writeUndoSummary(cfg.Stderr, sum)
+	writeUndoSummary(cfg.Stderr, sum, rec.Plan)
 	switch {
 	case writeErr != nil:
 		return sum, fmt.Errorf("the undo report could not be written: %w", writeErr)
-	case pace.fatal.Load() != nil:
-		return sum, pace.fatal.Load()
+	case st.Fatal() != nil:
+		return sum, st.Fatal()
 	case ctx.Err() != nil:
 		return sum, ErrInterrupted
 	case sum.Counts[report.StatusFailed] > 0:
 		return sum, errUndoFailed{sum.Counts[report.StatusFailed]}
 	}
 	return sum, nil
+}
+
+// undoJobs reads the import report: its users created (pk and uuid known, finished or not),
+// and the users whose create was unclear (found again by username at undo time).
+func undoJobs(u UndoConfig) ([]job, error) {
+	kind := plan.Deactivate
+	if u.Delete {
+		kind = plan.Delete
+	}
+	var jobs []job
+	seen := map[string]bool{}
+	err := report.ReadFile(u.Report, func(res report.Result) error {
+		_, unfinishedRow := unfinishedCreate(res)
+		target := plan.User{PK: res.PK, UUID: res.UUID, Username: res.Username}
+		switch {
+		case res.PK > 0 && res.UUID != "" && (res.Status == report.StatusCreated || unfinishedRow):
+		case res.Status == report.StatusFailed && strings.Contains(res.Error, execute.MayHaveCreated) && res.Username != "":
+			target = plan.User{Username: res.Username}
+		default:
+			return nil
+		}
+		if key := fmt.Sprint(target.PK, "/", target.Username); !seen[key] {
+			seen[key] = true
+			jobs = append(jobs, job{plan.Step{Kind: kind, User: &target, MayBeOurs: target.PK == 0},
+				report.Result{Line: res.Line, Username: res.Username, PK: res.PK, UUID: res.UUID}})
+		}
+		return nil
+	})
+	return jobs, err
 }
 
 // runConfig checks the undo's settings and makes the Config its requests run with.
@@ -257,58 +222,9 @@ func (u UndoConfig) runConfig() (Config, error) {
 	return cfg, nil
 }
 
-// undoOne reads the user at the target's pk, decides, and (unless a dry run) acts. ok is
-// false when the run stopped before anything was done for it.
-func undoOne(pace *pacer, client *authentik.Client, server *serverInfo, t undoTarget, u UndoConfig) (report.Result, bool) {
-	res := report.Result{Line: t.line, Username: t.username, PK: t.pk, UUID: t.uuid}
-	var got *authentik.User
-	err := pace.call("get user", &res.Attempts, func(ctx context.Context) error {
-		var e error
-		got, e = client.GetUser(ctx, t.pk)
-		return e
-	})
-	found := err == nil
-	switch {
-	case errors.Is(err, errStopped):
-		return res, false
-	case err != nil && !authentik.IsNotFound(err):
-		return failedResult(res, err), true
-	}
-	action, why := decideUndo(t, got, found, u.Delete, server.me)
-	if action == undoSkip {
-		res.Status, res.Error = StatusSkipped, why
-		return res, true
-	}
-	if u.DryRun {
-		res.Status, res.Action = report.StatusPlanned, map[undoAction]string{undoDeactivate: "deactivate", undoDelete: "delete"}[action]
-		return res, true
-	}
-	if action == undoDelete {
-		err = pace.call("delete user", &res.Attempts, func(ctx context.Context) error { return client.DeleteUser(ctx, t.pk) })
-		switch {
-		case err == nil:
-			res.Status, res.HTTPStatus = StatusDeleted, 204
-		case authentik.IsNotFound(err):
-			res.Status, res.Error = StatusSkipped, "gone: deleted meanwhile"
-		default:
-			return failedResult(res, err), true
-		}
-		return res, true
-	}
-	err = pace.call("deactivate user", &res.Attempts, func(ctx context.Context) error {
-		_, e := client.PatchUser(ctx, t.pk, map[string]any{"is_active": false})
-		return e
-	})
-	if err != nil {
-		return failedResult(res, err), true
-	}
-	res.Status, res.HTTPStatus = report.StatusDeactivated, 200
-	return res, true
-}
-
 // writeUndoSummary prints the counts, e.g.
-// "undo: 49 deactivated, 1 skipped (report akimport-undo-report.csv)".
-func writeUndoSummary(w io.Writer, s UndoSummary) {
+// "undo: 50 users in the report: 49 deactivated, 1 skipped (report akimport-undo-report.csv)".
+func writeUndoSummary(w io.Writer, s UndoSummary, counts map[string]int) {
 	var parts []string
 	for _, st := range []report.Status{report.StatusDeactivated, StatusDeleted, report.StatusPlanned, StatusSkipped, report.StatusFailed} {
 		if n := s.Counts[st]; n > 0 || st == report.StatusFailed {
@@ -320,4 +236,13 @@ func writeUndoSummary(w io.Writer, s UndoSummary) {
 		prefix = "undo (dry run, nothing changed)"
 	}
 	fmt.Fprintf(w, "%s: %d users in the report: %s (report %s)\n", prefix, s.Rows, strings.Join(parts, ", "), s.ReportPath)
+	if s.DryRun {
+		fmt.Fprintln(w, plan.PlanLine(counts))
+	}
 }
+
+// noProgress shows nothing: an undo is short.
+type noProgress struct{}
+
+func (noProgress) Update(report.Snapshot) {}
+func (noProgress) Done()                  {}

@@ -26,6 +26,9 @@ type Row struct {
 	PasswordHash string
 	// Errors says why the row is invalid, in authentik's words (field → messages).
 	Errors authentik.FieldErrors
+	// IdentityUnsure is why the row's username cannot be trusted to be the one the file
+	// meant ("" when it can): --deactivate-missing then deactivates nobody.
+	IdentityUnsure string
 	// Warnings are non-fatal remarks for the report (e.g. duplicate e-mail address).
 	Warnings []string
 }

@@ -17,6 +17,8 @@ const (
 	StatusInvalid     Status = "invalid"     // refused before sending (client-side check)
 	StatusRejected    Status = "rejected"    // authentik answered 400
 	StatusFailed      Status = "failed"      // gave up: network, 5xx after retries, unexpected answer
+	StatusDeleted     Status = "deleted"     // undo --delete: the user is gone
+	StatusSkipped     Status = "skipped"     // a deactivation or undo left the user alone; error says why
 )
 
 // Result is one report row. Line is the input file's own line number (0 for rows that are

@@ -7,6 +7,8 @@ var statusOrder = [...]Status{
 	StatusUpdated,
 	StatusUnchanged,
 	StatusDeactivated,
+	StatusDeleted,
+	StatusSkipped,
 	StatusExists,
 	StatusPlanned,
 	StatusInvalid,

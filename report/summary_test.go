@@ -42,7 +42,7 @@ func TestTally(t *testing.T) {
 	s := sampleSummary(t)
 	wantCounts := map[Status]int64{
 		StatusCreated: 1, StatusUpdated: 1, StatusUnchanged: 1, StatusDeactivated: 1,
-		StatusExists: 2, StatusPlanned: 1, StatusInvalid: 1, StatusRejected: 1, StatusFailed: 2,
+		StatusExists: 2, StatusPlanned: 1, StatusInvalid: 1, StatusRejected: 1, StatusFailed: 2, StatusDeleted: 0, StatusSkipped: 0,
 	}
 	if !reflect.DeepEqual(s.Counts, wantCounts) {
 		t.Errorf("Counts = %v, want %v", s.Counts, wantCounts)

@@ -203,6 +203,9 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 		return cfg, errors.New("--max-concurrency is the bound of --concurrency auto; with a number, --concurrency is the bound")
 	}
 	cfg.MaxConcurrency, cfg.Rate, cfg.Burst = o.maxConcurrency, o.rate, o.burst
+	if cfg.ConcurrencyAuto {
+		cfg.Concurrency = cfg.MaxConcurrency // a worker for every request the limit may allow
+	}
 	cfg.Timeout, cfg.Retries = o.timeout, o.retries
 	cfg.DryRun = o.dryRun
 	cfg.OnExisting = importer.OnExisting(o.onExisting)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // VersionInfo is GET /admin/version/ (F-V1).
@@ -97,10 +98,16 @@ func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, 
 	return err
 }
 
-// FindEmailStage looks an e-mail stage up by exact name; found is false when there is none.
-func (c *Client) FindEmailStage(ctx context.Context, name string) (*EmailStage, bool, error) {
-	q := url.Values{"name": {name}}
-	return findFirst(ctx, c, "find e-mail stage", "stages/email/", q, func(st EmailStage) bool { return st.Name == name })
+// FindEmailStage looks an e-mail stage up by exact name, or by pk when byPK (a UUID);
+// found is false when there is none.
+func (c *Client) FindEmailStage(ctx context.Context, nameOrPK string, byPK bool) (*EmailStage, bool, error) {
+	q := url.Values{"name": {nameOrPK}}
+	if byPK {
+		q = url.Values{}
+	}
+	return findFirst(ctx, c, "find e-mail stage", "stages/email/", q, func(st EmailStage) bool {
+		return (byPK && strings.EqualFold(st.PK, nameOrPK)) || (!byPK && st.Name == nameOrPK)
+	})
 }
 
 // DeleteUser deletes a user for good (F-D1); a missing one is a KindNotFound error.

@@ -72,7 +72,7 @@ func TestClientMigrationCalls(t *testing.T) {
 			} else if authentik.StatusOf(err) != http.StatusNotFound || strings.Contains(err.Error(), hash) {
 				t.Errorf("SetPasswordHash before 2026.5: %v, want a 404 without the hash", err)
 			}
-			st, found, err := c.FindEmailStage(ctxFor(t), "onboarding")
+			st, found, err := c.FindEmailStage(ctxFor(t), "onboarding", false)
 			if err != nil || !found || st.PK != simStage {
 				t.Fatalf("FindEmailStage: %+v %v %v", st, found, err)
 			}

@@ -198,7 +198,7 @@ func (st *store) setPassword(pk int, password string) bool {
 
 // list returns one page of the users that keep passes, in username order, and how many
 // match. With an exact username only the index is looked at.
-func (st *store) list(exactUsername string, keep func(*authentik.User) bool, page func(count int) (offset, limit int, ok bool)) ([]authentik.User, bool) {
+func (st *store) list(exactUsername string, keep func(*authentik.User) bool, order func(a, b *authentik.User) int, page func(count int) (offset, limit int, ok bool)) ([]authentik.User, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var matches []*userRecord
@@ -212,6 +212,9 @@ func (st *store) list(exactUsername string, keep func(*authentik.User) bool, pag
 				matches = append(matches, rec)
 			}
 		}
+	}
+	if order != nil {
+		slices.SortStableFunc(matches, func(a, b *userRecord) int { return order(&a.user, &b.user) })
 	}
 	offset, limit, ok := page(len(matches))
 	if !ok {

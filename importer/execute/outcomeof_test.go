@@ -1,4 +1,4 @@
-package importer
+package execute
 
 import (
 	"context"

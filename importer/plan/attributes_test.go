@@ -1,6 +1,8 @@
-package importer
+package plan
 
 import (
+	"encoding/json"
+	"strings"
 	"reflect"
 	"testing"
 
@@ -40,15 +42,41 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, complete := diff(&tt.req, observe(&have, true))
+			got, _, complete := diff(&tt.req, Observe(&have, ""), false)
 			if !complete || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("from the user: got %#v (complete %v)\nwant %#v", got, complete, tt.want)
 			}
-			got, complete = diff(&tt.req, observe(&have, false))
+			got, _, complete = diff(&tt.req, fromSnapshot(&have), false)
 			_, wantsAttrs := tt.want["attributes"]
 			if complete == wantsAttrs || complete && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("from digests: got %#v (complete %v)\nwant %#v (complete %v)", got, complete, tt.want, !wantsAttrs)
 			}
 		})
+	}
+}
+
+// A merge re-sends every value it does not change exactly as authentik gave it: integers
+// beyond 2^53 and numbers written 1.50 included. Values are compared by value (1 == 1.0).
+func TestMergeKeepsNumbersExact(t *testing.T) {
+	var have map[string]any
+	dec := json.NewDecoder(strings.NewReader(`{"big": 9007199254740993, "f": 1.50, "nested": {"n": 12345678901234567890, "k": 1}, "dept": "IT"}`))
+	dec.UseNumber()
+	if err := dec.Decode(&have); err != nil {
+		t.Fatal(err)
+	}
+	merged, changed := mergeAttributes(have, map[string]any{"dept": "HR", "nested": map[string]any{"k": json.Number("1.0")}})
+	b, _ := json.Marshal(merged)
+	want := `{"big":9007199254740993,"dept":"HR","f":1.50,"nested":{"k":1,"n":12345678901234567890}}`
+	if !changed || string(b) != want {
+		t.Errorf("merged %s (changed %v), want %s", b, changed, want)
+	}
+	if _, changed := mergeAttributes(have, map[string]any{"f": 1.5, "big": json.Number("9007199254740993")}); changed {
+		t.Error("equal values counted as a change")
+	}
+	if _, changed := mergeAttributes(have, map[string]any{"big": json.Number("9007199254740992")}); !changed {
+		t.Error("a change beyond 2^53 was not seen")
+	}
+	if have["dept"] != "IT" {
+		t.Error("the merge changed the user it read")
 	}
 }

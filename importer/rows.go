@@ -1,0 +1,260 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/execute"
+	"github.com/akimport/akimport/importer/plan"
+	"github.com/akimport/akimport/importer/record"
+	"github.com/akimport/akimport/mapping"
+	"github.com/akimport/akimport/report"
+)
+
+// rows is the input's rows as a source of steps: one producer reads, checks and resolves
+// group names; workers learn each row's user, ask plan.Decide for its step and hand it to
+// the executor; every outcome goes to the recorder.
+type rows struct {
+	st     *execute.State
+	exec   execute.Executor
+	reads  *execute.Reads // nil offline
+	snap   *plan.Snapshot // nil: rows are looked up one by one
+	policy plan.Policy
+	order  *plan.RequestOrder
+	groups *groups
+	resume *resume // nil without --resume
+	server execute.Server
+	dryRun bool
+	// secret is called for each row, to warn once that secrets are sent.
+	secret      func(*mapping.Row)
+	concurrency int
+	read        atomic.Int64 // rows read, for progress
+	readAll     atomic.Bool
+}
+
+// run returns once every row taken has been reported, or the run was stopped.
+func (s *rows) run(reader *mapping.Reader, input string, out chan<- record.Entry) error {
+	jobs := make(chan mapping.Row, s.concurrency)
+	g := new(errgroup.Group)
+	g.Go(func() error {
+		defer close(jobs)
+		return s.produce(reader, input, jobs, out)
+	})
+	for range s.concurrency {
+		g.Go(func() error {
+			for {
+				select {
+				case <-s.st.StopCtx.Done():
+					return nil
+				case row, ok := <-jobs:
+					if !ok || s.st.Stopped() {
+						return nil
+					}
+					if e, sent := s.handle(&row); sent {
+						out <- e
+					}
+				}
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// produce reads every row and closes nothing but jobs. Results are sent without watching
+// the stop: the recorder drains until the end, and no finished row may be lost.
+func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping.Row, out chan<- record.Entry) error {
+	seen := mapping.NewSeen()
+	for !s.st.Stopped() {
+		row, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			s.readAll.Store(true)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s stopped: %w", input, err)
+		}
+		s.read.Add(1)
+		if err := seen.Check(&row); err != nil {
+			return err
+		}
+		s.secret(&row)
+		if s.resume != nil && s.resume.done.has(row.Line) {
+			continue // carried over from the earlier report
+		}
+		if row.Valid() && len(row.GroupNames) > 0 {
+			if err := s.groups.resolve(&row); errors.Is(err, execute.ErrStopped) {
+				return nil
+			} else if err != nil {
+				res := newResult(&row)
+				res.Status, res.Error = report.StatusFailed, err.Error()
+				out <- record.Entry{Result: res}
+				continue
+			}
+		}
+		if row.Valid() && row.PasswordHash != "" && s.reads != nil && !s.server.HashesSupported() {
+			addError(&row, "password_hash", s.server.HashVersionMessage())
+		}
+		if !row.Valid() {
+			res := newResult(&row)
+			res.Status, res.Error = report.StatusInvalid, row.Errors.String()
+			out <- record.Entry{Result: res}
+			continue
+		}
+		select {
+		case jobs <- row:
+		case <-s.st.StopCtx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// handle decides one valid row and has the executor carry the step out. sent is false when
+// the run stopped first: the row stays out of the report, and --resume picks it up.
+func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
+	res := newResult(row)
+	step, err := s.decide(row, &res.Attempts)
+	if errors.Is(err, execute.ErrStopped) {
+		return record.Entry{}, false
+	}
+	if err != nil {
+		res.Status, res.Error = report.StatusFailed, err.Error()
+		return record.Entry{Result: res}, true
+	}
+	if step.Kind == plan.Finish {
+		s.resume.reach(row.Line)
+		res = s.resume.unfinished[row.Line].earlier
+		res.Attempts = 0
+	}
+	out, kind, sent := s.exec.Do(step, res)
+	return record.Entry{Result: out, Label: kind.Label()}, sent
+}
+
+// decide learns the user authentik has for the row and asks the plan for its step.
+func (s *rows) decide(row *mapping.Row, attempts *int) (plan.Step, error) {
+	mayBeOurs := false
+	if s.resume != nil {
+		if u, ok := s.resume.unfinished[row.Line]; ok {
+			return plan.Step{Kind: plan.Finish, Row: row, User: &u.user, Todo: u.todo}, nil
+		}
+		mayBeOurs = s.resume.mayBeOurs(row.Line)
+	}
+	have, known, err := s.look(row, mayBeOurs, attempts)
+	if err != nil {
+		return plan.Step{}, err
+	}
+	if !known {
+		return plan.Step{Kind: plan.Create, Row: row, Todo: plan.AfterCreate, Blind: true, MayBeOurs: mayBeOurs}, nil
+	}
+	step := plan.Decide(row, have, mayBeOurs, s.policy)
+	if step.Kind == plan.Fetch {
+		full, err := s.reads.Fetch(have.PK, attempts)
+		if err != nil {
+			return plan.Step{}, err
+		}
+		have = nil
+		if full != nil {
+			have = plan.Observe(full, s.reads.Scope)
+		}
+		step = plan.Decide(row, have, mayBeOurs, s.policy)
+	}
+	step.MayBeOurs = mayBeOurs
+	return step, nil
+}
+
+// look finds the row's user without writing. known is false when it did not look: creating
+// first is cheaper, and the create's answer tells (only where nothing needs proving first).
+func (s *rows) look(row *mapping.Row, mayBeOurs bool, attempts *int) (have *plan.User, known bool, err error) {
+	if s.reads == nil {
+		return nil, true, nil // offline: nothing can be known
+	}
+	if s.snap != nil {
+		if have = s.snap.Get(row.Username); have != nil || (s.snap.Scope == "" && !mayBeOurs) {
+			return have, true, nil
+		}
+	}
+	secrets := row.Password != "" || row.PasswordHash != "" || s.server.StagePK != ""
+	if !s.dryRun && !mayBeOurs && !s.order.LookupFirst() && (s.policy.Mark.Proven || !secrets) {
+		return nil, false, nil
+	}
+	have, err = s.reads.Lookup(row.Username, attempts)
+	if err == nil && s.snap == nil {
+		s.order.Observe(have != nil)
+	}
+	return have, err == nil, err
+}
+
+func newResult(row *mapping.Row) report.Result {
+	return report.Result{Line: row.Line, Username: row.Username, Warnings: row.Warnings}
+}
+
+// groups resolves group names to UUIDs (F-L4), reading every group once, on first need.
+type groups struct {
+	reads  *execute.Reads // nil offline
+	mu     sync.Mutex
+	byName map[string]string
+	byID   map[string]string
+	err    error
+}
+
+func (d *groups) load() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.byName == nil && d.err == nil {
+		byName, err := d.reads.Groups()
+		switch {
+		case errors.Is(err, execute.ErrStopped):
+			return err
+		case err != nil:
+			d.err = fmt.Errorf("the groups could not be read from authentik (--resume tries again): %w", err)
+		default:
+			d.byName, d.byID = byName, map[string]string{}
+			for name, id := range byName {
+				d.byID[strings.ToLower(id)] = name
+			}
+		}
+	}
+	return d.err
+}
+
+// resolve turns the row's group names into UUIDs; an unknown name makes the row invalid.
+// It fails (the row fails) when the groups cannot be read at all.
+func (d *groups) resolve(row *mapping.Row) error {
+	if d.reads == nil {
+		row.Warnings = append(row.Warnings, fmt.Sprintf("group names not checked without --url: %v", row.GroupNames))
+		return nil
+	}
+	if err := d.load(); err != nil {
+		return err
+	}
+	for _, name := range row.GroupNames {
+		if uuid, ok := d.byName[name]; ok {
+			row.Request.Groups = append(row.Request.Groups, uuid)
+		} else {
+			addError(row, "groups", fmt.Sprintf("Group %q does not exist in authentik.", name))
+		}
+	}
+	return nil
+}
+
+// name is a group's name by UUID, for the dry run's words ("" when unknown).
+func (d *groups) name(uuid string) string {
+	if d.reads == nil || d.load() != nil {
+		return ""
+	}
+	return d.byID[uuid]
+}
+
+func addError(row *mapping.Row, field, msg string) {
+	if row.Errors == nil {
+		row.Errors = authentik.FieldErrors{}
+	}
+	row.Errors.Add(field, msg)
+}
