@@ -342,7 +342,9 @@ func warnOnce(log *zap.Logger, url string) func(*mapping.Row) {
 	}
 }
 
-func plainHTTP(url string) bool { return strings.HasPrefix(strings.ToLower(strings.TrimSpace(url)), "http://") }
+func plainHTTP(url string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(url)), "http://")
+}
 
 func isLoopback(u string) bool {
 	for _, h := range []string{"://127.", "://localhost", "://[::1]"} {

@@ -2,8 +2,8 @@ package plan
 
 import (
 	"encoding/json"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/akimport/akimport/importer/authentik"
