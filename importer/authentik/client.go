@@ -313,7 +313,9 @@ func decodeJSON(op, target string, a answer, out any) error {
 	if ct := a.header.Get("Content-Type"); ct != "" && !isJSONType(ct) {
 		return notAuthentik(op, target, a.status, "it is "+ct+", not JSON")
 	}
-	if err := json.Unmarshal(a.body, out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(a.body))
+	dec.UseNumber() // attributes keep their numbers exact: a merge re-sends them as given
+	if err := dec.Decode(out); err != nil {
 		return notAuthentik(op, target, a.status, "it is not the JSON expected: "+err.Error())
 	}
 	return nil
