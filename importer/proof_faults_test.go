@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +86,7 @@ func preAllowed(mode importer.OnExisting) []report.Status {
 // fails them the same way).
 func TestProofPreExistingNeverTakenOver(t *testing.T) {
 	seed := int64(0)
+	var runs subtests
 	for _, f := range proofFaults {
 		for _, secret := range []string{secretPassword, secretHash, secretRecovery} {
 			for _, lookup := range proofLookups {
@@ -92,8 +94,7 @@ func TestProofPreExistingNeverTakenOver(t *testing.T) {
 					seed++
 					seed := seed
 					name := fmt.Sprintf("%s/%s/lookup=%s/on-existing=%s", f.name, secret, lookup, mode)
-					t.Run(name, func(t *testing.T) {
-						t.Parallel()
+					runs.add(name, func(t *testing.T) {
 						r := newProofRun(t, f, seed, secret, lookup, mode, false)
 						_, err := importer.Run(context.Background(), r.cfg)
 						if code := importer.ExitCode(err); code != importer.ExitOK && code != importer.ExitRowsFailed {
@@ -131,6 +132,37 @@ func TestProofPreExistingNeverTakenOver(t *testing.T) {
 			}
 		}
 	}
+	runs.run(t)
+}
+
+// subtests run many small, independent subtests at once, more than -parallel (GOMAXPROCS)
+// would: most of their time is spent waiting on fault answers and timeouts.
+type subtests []struct {
+	name string
+	fn   func(t *testing.T)
+}
+
+func (s *subtests) add(name string, fn func(t *testing.T)) {
+	*s = append(*s, struct {
+		name string
+		fn   func(t *testing.T)
+	}{name, fn})
+}
+
+func (s subtests) run(t *testing.T) {
+	t.Helper()
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, st := range s {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t.Run(st.name, st.fn)
+		}()
+	}
+	wg.Wait()
 }
 
 // Issue 15 item 1 (design: "if it did not, no mark exists"): a server that ignores
@@ -139,13 +171,13 @@ func TestProofPreExistingNeverTakenOver(t *testing.T) {
 // reported created, has its password.
 func TestProofNoMarkNeverAdopts(t *testing.T) {
 	seed := int64(1000)
+	var runs subtests
 	for _, f := range []proofFault{proofFaults[3], proofFaults[4], proofFaults[0]} {
 		for _, lookup := range proofLookups {
 			for _, mode := range proofOnExisting {
 				seed++
 				seed := seed
-				t.Run(fmt.Sprintf("%s/lookup=%s/on-existing=%s", f.name, lookup, mode), func(t *testing.T) {
-					t.Parallel()
+				runs.add(fmt.Sprintf("%s/lookup=%s/on-existing=%s", f.name, lookup, mode), func(t *testing.T) {
 					r := newProofRun(t, f, seed, secretPassword, lookup, mode, true)
 					_, err := importer.Run(context.Background(), r.cfg)
 					if code := importer.ExitCode(err); code != importer.ExitOK && code != importer.ExitRowsFailed {
@@ -175,4 +207,5 @@ func TestProofNoMarkNeverAdopts(t *testing.T) {
 			}
 		}
 	}
+	runs.run(t)
 }
