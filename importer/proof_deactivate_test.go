@@ -209,16 +209,21 @@ func TestProofDeactivationRereadsFirst(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var changed atomic.Bool
+			var listed, changed atomic.Bool
 			var h *harness
-			// The change happens once the scope has been read: after the first listing.
-			h = newWrappedHarness(t, authentiktest.Options{Users: staffSeed(10)}, func(next http.Handler) http.Handler {
+			// The change happens once the users have been listed, just before the first
+			// request about one user (a create, a re-read, a PATCH): after the snapshot, before
+			// any deactivation.
+			h = newHarnessWrapped(t, authentiktest.Options{Users: staffSeed(10)}, func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					next.ServeHTTP(w, r)
-					q := r.URL.Query()
-					if r.Method == http.MethodGet && r.URL.Path == "/api/v3/core/users/" && q.Get("path_startswith") != "" &&
-						changed.CompareAndSwap(false, true) {
+					rest, isUsers := strings.CutPrefix(r.URL.Path, "/api/v3/core/users/")
+					oneUser := isUsers && (rest != "" && rest != "me/" || r.Method == http.MethodPost)
+					if oneUser && listed.Load() && changed.CompareAndSwap(false, true) {
 						tt.change(h.sim)
+					}
+					next.ServeHTTP(w, r)
+					if isUsers && rest == "" && r.Method == http.MethodGet && r.URL.Query().Get("username") == "" {
+						listed.Store(true)
 					}
 				})
 			})
@@ -227,12 +232,13 @@ func TestProofDeactivationRereadsFirst(t *testing.T) {
 			for i := range 8 {
 				b.WriteString(staffRow(i))
 			}
+			b.WriteString("hire0,Hire,hire0@example.com,users/staff\n")
 			cfg := syncConfig(h, h.write("hr.csv", b.String()))
 			if _, err := importer.Run(context.Background(), cfg); importer.ExitCode(err) > importer.ExitRowsFailed {
 				t.Fatalf("Run: %v", err)
 			}
 			if !changed.Load() {
-				t.Fatal("the scope was never listed with path_startswith: the test did not change s009 mid-run")
+				t.Fatal("setup: no request about one user came after the listing: s009 was not changed mid-run")
 			}
 			if w := h.sim.Writes("s009"); w.Deactivations != 0 {
 				t.Errorf("s009 was deactivated after it changed: %+v", w)
@@ -248,7 +254,7 @@ func TestProofDeactivationRereadsFirst(t *testing.T) {
 // deactivation PATCH carried out whose answer is lost is reported, `failed` with "may have
 // been deactivated" (or `deactivated` if the run proved it), never left out.
 func TestProofUnansweredDeactivationReported(t *testing.T) {
-	h := newWrappedHarness(t, authentiktest.Options{Users: staffSeed(10)}, func(next http.Handler) http.Handler {
+	h := newHarnessWrapped(t, authentiktest.Options{Users: staffSeed(10)}, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if isUserPatch(r) {
 				actThenLose(next, w, r)

@@ -49,7 +49,7 @@ func newProofRun(t *testing.T, f proofFault, seed int64, secret string, lookup i
 		IgnoreOrdering: ignoreOrdering}
 	var h *harness
 	if f.stall {
-		h = newWrappedHarness(t, opts, func(next http.Handler) http.Handler { return &stallCreates{next: next} })
+		h = newHarnessWrapped(t, opts, func(next http.Handler) http.Handler { return &stallCreates{next: next} })
 	} else {
 		h = newHarness(t, opts)
 	}

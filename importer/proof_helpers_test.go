@@ -17,16 +17,6 @@ import (
 
 // Helpers of issue 15's acceptance tests (proof before every irreversible write).
 
-// newWrappedHarness is newHarness with the simulator behind wrap, a handler the test controls.
-func newWrappedHarness(t *testing.T, opts authentiktest.Options, wrap func(http.Handler) http.Handler) *harness {
-	t.Helper()
-	h := newHarness(t, opts)
-	srv := httptest.NewServer(wrap(h.sim))
-	t.Cleanup(srv.Close)
-	h.srv = srv
-	return h
-}
-
 // dropAnswer closes the connection without an answer: a lost answer.
 func dropAnswer(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
