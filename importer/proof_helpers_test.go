@@ -36,7 +36,7 @@ func isCreateRequest(r *http.Request) bool {
 	return r.Method == http.MethodPost && r.URL.Path == "/api/v3/core/users/"
 }
 
-// isUserPatch tells a PATCH of one user; deactivation says whether it sends is_active false.
+// isUserPatch tells a PATCH of one user.
 func isUserPatch(r *http.Request) bool {
 	return r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/api/v3/core/users/")
 }
