@@ -79,6 +79,12 @@ type Options struct {
 	// TokenUser is the token's user as /core/users/me/ answers it (F-V1); default akadmin,
 	// a superuser with pk 0, who is not among the users listed.
 	TokenUser *authentik.User
+	// TokenUsername, when set, makes the seeded user of that name the token's user: listed,
+	// with its pk and path, as in a real authentik. It wins over TokenUser.
+	TokenUsername string
+	// IgnoreOrdering makes lists ignore ordering= (F-L6) and keep the username order, as a
+	// proxy that drops the parameter, or a server that does not honour it, would.
+	IgnoreOrdering bool
 }
 
 // DefaultVersion is the release the simulator behaves as unless Options.Version says otherwise.

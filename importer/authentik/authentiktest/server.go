@@ -29,6 +29,7 @@ type Server struct {
 	peak      atomic.Int64 // the most requests that held a worker at once
 
 	beforeInsert func(username string) // test hook: runs at the end of a create's latency
+	writes       writeLog              // per-user writes (Writes)
 
 	migration // version, start-up, e-mail stages, recovery e-mails (migration.go)
 }
@@ -70,6 +71,9 @@ func New(opts Options) (*Server, error) {
 		if err := s.seedUser(u); err != nil {
 			return nil, fmt.Errorf("authentiktest: seed user %d (%q): %w", i+1, u.Username, err)
 		}
+	}
+	if err := s.useListedTokenUser(opts.TokenUsername); err != nil {
+		return nil, fmt.Errorf("authentiktest: %w", err)
 	}
 	return s, nil
 }
@@ -217,6 +221,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(rec, http.StatusMethodNotAllowed, fmt.Sprintf("Method \"%s\" not allowed.", r.Method))
 		return
 	}
+	defer s.noteWrite(rec, r, rt)()
 	switch rt.label {
 	case RouteListUsers:
 		s.listUsers(rec, r)

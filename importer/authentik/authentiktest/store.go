@@ -196,9 +196,9 @@ func (st *store) setPassword(pk int, password string) bool {
 	return ok
 }
 
-// list returns one page of the users that keep passes, in username order, and how many
-// match. With an exact username only the index is looked at.
-func (st *store) list(exactUsername string, keep func(*authentik.User) bool, order func(a, b *authentik.User) int, page func(count int) (offset, limit int, ok bool)) ([]authentik.User, bool) {
+// list returns one page of the users that keep passes, in order (nil: by username), and how
+// many match. With an exact username only the index is looked at.
+func (st *store) list(order userOrder, exactUsername string, keep func(*authentik.User) bool, page func(count int) (offset, limit int, ok bool)) ([]authentik.User, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var matches []*userRecord

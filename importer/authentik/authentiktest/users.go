@@ -127,7 +127,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 			(!filterSuperuser || u.IsSuperuser == superuser)
 	}
 	var p authentik.Pagination
-	users, ok := s.store.list(username, keep, ordering(lastValue(q, "ordering")), func(count int) (int, int, bool) {
+	users, ok := s.store.list(s.ordering(q), username, keep, func(count int) (int, int, bool) {
 		var offset, limit int
 		var ok bool
 		p, offset, limit, ok = paginate(count, lastValue(q, "page"), lastValue(q, "page_size"))

@@ -3,6 +3,7 @@ package authentiktest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -295,11 +296,18 @@ func validatePassword(data map[string]any) (string, fieldErrors) {
 }
 
 // plainJSON turns the json.Numbers of a decoded value into float64, as json.Unmarshal into
-// an any would, so stored attributes compare as callers expect.
+// an any would, so stored attributes compare as callers expect; an integer float64 cannot
+// hold exactly stays a json.Number of its digits, as Python keeps it.
 func plainJSON(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		f, err := x.Float64()
+		if isJSONInt(x) && (err != nil || math.Abs(f) >= 1<<53) {
+			return json.Number(pyNumber(x))
+		}
+		if isJSONInt(x) && f == 0 {
+			return 0.0 // Python's int has no -0
+		}
 		if err != nil {
 			return x // out of float64's range: kept as written
 		}
