@@ -27,8 +27,10 @@ type resume struct {
 	mayHave    lineSet
 	unfinished map[int]unfinished
 	doneRows   int
-	mu         sync.Mutex
-	reached    lineSet // unfinished rows this run got to
+	// leaversDone are the users the earlier report records as deactivated (line 0).
+	leaversDone map[string]bool
+	mu          sync.Mutex
+	reached     lineSet // unfinished rows this run got to
 }
 
 // unfinished is what an earlier run left undone for a user it created.
@@ -69,9 +71,10 @@ func readResume(cfg Config, in *input, log *zap.Logger) (*resume, error) {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: this is not the run that wrote it: %s. Resume with the same file, server and flags, or start without --resume",
 			src, strings.Join(differ, "; "))}
 	}
-	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}}
+	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}, leaversDone: map[string]bool{}}
 	err = report.ReadFile(src, func(res report.Result) error {
 		if res.Line <= 0 {
+			r.leaversDone[res.Username] = res.Done()
 			return nil
 		}
 		r.reported.add(res.Line)
@@ -139,6 +142,20 @@ func (r *resume) reach(line int) {
 	r.mu.Lock()
 	r.reached.add(line)
 	r.mu.Unlock()
+}
+
+// leftUnreported are the users the earlier run planned to deactivate, that authentik now
+// shows inactive (same uuid) and the earlier report does not mention: a killed run
+// deactivated them before it could say so. They are reported, not deactivated again.
+func (r *resume) leftUnreported(snap *plan.Snapshot) []record.Entry {
+	var out []record.Entry
+	for _, l := range r.run.Leavers {
+		if u := snap.Get(l.Username); u != nil && u.UUID == l.UUID && !u.Active && !r.leaversDone[l.Username] {
+			out = append(out, record.Entry{Result: report.Result{Username: l.Username, PK: l.PK, UUID: l.UUID, Status: report.StatusDeactivated,
+				HTTPStatus: 200, Warnings: []string{"deactivated by the earlier run, which stopped before it could report it"}}, Label: "deactivate"})
+		}
+	}
+	return out
 }
 
 // carryUnreached writes again the unfinished rows this run did not get to, so the next

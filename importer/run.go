@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,7 @@ func (r *runner) run(ctx context.Context) error {
 	rs.groups = &groups{}
 	var runRecord *record.Run
 	var leaving []job
+	var snap *plan.Snapshot
 	guard := plan.Guard{Scope: cfg.ScopePath, AllowSuperusers: cfg.AllowSuperusers}
 	if cfg.URL != "" {
 		client, err := connect(cfg)
@@ -117,16 +119,16 @@ func (r *runner) run(ctx context.Context) error {
 		if resumed != nil {
 			rs.policy.Mark = plan.Mark{PK: resumed.run.MarkPK, Proven: resumed.run.MarkProven}
 		}
-		if rs.snap, err = r.readUsersOnce(reads, in, resumed); err != nil {
+		if snap, err = r.readUsersOnce(reads, in, resumed); err != nil {
 			return beforeRows(ctx, st, err, "reading authentik's users")
 		}
 		if cfg.DeactivateMissing {
-			if leaving, err = leavers(cfg, in, rs.snap, guard, log); err != nil {
+			if leaving, err = leavers(cfg, in, snap, guard, log); err != nil {
 				return err
 			}
 		}
-		if rs.snap != nil && cfg.Lookup == LookupPerRow {
-			rs.snap = nil // it served deactivation; rows are looked up one by one
+		if cfg.Lookup != LookupPerRow {
+			rs.snap = snap // else it served deactivation; rows are looked up one by one
 		}
 		if !cfg.DryRun {
 			runRecord = &record.Run{Input: in.fingerprint, URL: redactURL(cfg.URL), MarkPK: rs.policy.Mark.PK,
@@ -135,6 +137,11 @@ func (r *runner) run(ctx context.Context) error {
 			if resumed != nil {
 				first := resumed.run
 				runRecord = &first
+			}
+			for _, j := range leaving {
+				if u := j.step.User; !slices.ContainsFunc(runRecord.Leavers, func(l record.Leaver) bool { return l.PK == u.PK }) {
+					runRecord.Leavers = append(runRecord.Leavers, record.Leaver{PK: u.PK, UUID: u.UUID, Username: u.Username})
+				}
 			}
 			rs.secret = warnOnce(log, cfg.URL)
 		}
@@ -178,7 +185,12 @@ func (r *runner) run(ctx context.Context) error {
 	if runErr == nil {
 		runErr = rs.run(reader, displayName(cfg.Input), entries)
 	}
-	if runErr == nil && len(leaving) > 0 && !st.Stopped() {
+	if runErr == nil && cfg.DeactivateMissing && !st.Stopped() {
+		if resumed != nil && !cfg.DryRun {
+			for _, e := range resumed.leftUnreported(snap) {
+				entries <- e
+			}
+		}
 		carryOut(st, rs.exec, leaving, cfg.Concurrency, entries)
 	}
 	if resumed != nil {

@@ -24,6 +24,16 @@ type Run struct {
 	DeactivateMissing bool      `json:"deactivate_missing"`
 	ScopePath         string    `json:"scope_path,omitempty"`
 	Started           time.Time `json:"started"`
+	// Leavers are the users --deactivate-missing planned to deactivate, kept so a resume
+	// can report those a killed run deactivated without reporting it.
+	Leavers []Leaver `json:"leavers,omitempty"`
+}
+
+// Leaver is a user a run planned to deactivate.
+type Leaver struct {
+	PK       int    `json:"pk"`
+	UUID     string `json:"uuid"`
+	Username string `json:"username"`
 }
 
 // RunPath is where the record of the report at path lives.
