@@ -19,8 +19,8 @@ import (
 // The statuses of an undo report, besides report.StatusDeactivated, report.StatusFailed and,
 // in a dry run, report.StatusPlanned.
 const (
-	StatusDeleted report.Status = "deleted" // --delete: the user is gone (F-D1)
-	StatusSkipped report.Status = "skipped" // left alone; error says why (gone, replaced, already inactive)
+	StatusDeleted = report.StatusDeleted
+	StatusSkipped = report.StatusSkipped
 )
 
 // UndoConfig is `akimport undo REPORT`: the same URL, token, pace and report settings as an

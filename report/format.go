@@ -103,9 +103,12 @@ func writerFor(format Format) (func(io.Writer, func() error) Writer, error) {
 }
 
 // syncAndClose makes the report durable before closing it: rows were handed to the OS one by
-// one, and this is the one fsync the run pays for.
+// one, and this is the one fsync the run pays for. Only regular files sync (/dev/null cannot).
 func syncAndClose(f *os.File) error {
-	syncErr := f.Sync()
+	var syncErr error
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+		syncErr = f.Sync()
+	}
 	closeErr := f.Close()
 	if syncErr != nil {
 		return fmt.Errorf("sync report %s: %w", f.Name(), syncErr)

@@ -23,53 +23,48 @@ func ReadFile(path string, fn func(Result) error) error {
 	return nil
 }
 
-// Read reads a report written by a Writer and calls fn with each row, in file order. The
-// format comes from the content: JSON Lines when the first non-blank byte is '{', else CSV.
+// Read reads a report written by a Writer and calls fn with each row, in file order: JSON
+// Lines when the first byte after blank space is '{', else CSV. CSV columns are found by
+// name (order free, unknown ones ignored); "line" and "status" are required.
 //
-// CSV columns are found by header name (order free, unknown columns ignored); "line" and
-// "status" are required. The spreadsheet neutralisation of text cells is undone.
-//
-// A torn last line (no trailing newline, does not parse, as a crash mid-write leaves it) is
+// A torn last line (no trailing newline, does not parse: what a crash mid-write leaves) is
 // ignored. Any other malformed row is an error that names its line. An error from fn stops
 // the read and is returned as is.
 func Read(r io.Reader, fn func(Result) error) error {
 	src := &tailReader{r: r}
 	br := bufio.NewReader(src)
-	isJSONL, err := looksLikeJSONL(br)
+	skipped, jsonl, err := skipBlank(br)
 	if err != nil {
 		return fmt.Errorf("read report: %w", err)
 	}
-	if isJSONL {
-		return readJSONL(br, src, fn)
+	if jsonl {
+		return readJSONL(br, src, skipped, fn)
 	}
-	return readCSV(br, src, fn)
-}
-
-// looksLikeJSONL peeks (without consuming, so line numbers stay right) at the first byte
-// that is not a byte order mark or white space.
-func looksLikeJSONL(br *bufio.Reader) (bool, error) {
-	for i := 0; ; i++ {
-		b, err := br.Peek(i + 1)
-		if errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
-			return false, nil // empty, or a blank prefix too long to be a report: CSV decides
-		}
-		if err != nil {
-			return false, err
-		}
-		if i < len(utf8BOM) && b[i] == utf8BOM[i] && string(b) == utf8BOM[:i+1] {
-			continue
-		}
-		switch b[i] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return true, nil
-		}
-		return false, nil
-	}
+	return readCSV(br, src, skipped, fn)
 }
 
 const utf8BOM = "\ufeff"
+
+// skipBlank consumes a byte order mark and blank space, and says how many lines it passed
+// and whether a JSON object comes next.
+func skipBlank(br *bufio.Reader) (lines int, jsonl bool, err error) {
+	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	for {
+		b, err := br.ReadByte()
+		switch {
+		case errors.Is(err, io.EOF):
+			return lines, false, nil
+		case err != nil:
+			return 0, false, err
+		case b == '\n':
+			lines++
+		case b != ' ' && b != '\t' && b != '\r':
+			return lines, b == '{', br.UnreadByte()
+		}
+	}
+}
 
 // tailReader watches the bytes it passes on, so that once the input is exhausted the readers
 // can tell whether its last row was cut short. Every complete row ends with a newline outside

@@ -9,23 +9,20 @@ import (
 	"io"
 )
 
-// jsonlRow decodes one JSONL row; the pointer tells a missing "line" from line 0. Its Line
-// field shadows the embedded Result's.
+// jsonlRow decodes one JSONL row; the pointer tells a missing "line" from line 0.
 type jsonlRow struct {
 	Result
 	Line *int `json:"line"`
 }
 
-func readJSONL(br *bufio.Reader, src *tailReader, fn func(Result) error) error {
-	for line := 1; ; line++ {
+// readJSONL reads a JSON Lines report whose first skipped lines were blank.
+func readJSONL(br *bufio.Reader, src *tailReader, skipped int, fn func(Result) error) error {
+	for line := skipped + 1; ; line++ {
 		text, readErr := br.ReadBytes('\n')
 		if readErr != nil && !errors.Is(readErr, io.EOF) {
 			return fmt.Errorf("read report: %w", readErr)
 		}
 		atEnd := errors.Is(readErr, io.EOF)
-		if line == 1 {
-			text = bytes.TrimPrefix(text, []byte(utf8BOM))
-		}
 		if len(bytes.TrimSpace(text)) > 0 {
 			res, err := decodeJSONLRow(text)
 			if err != nil {
@@ -50,13 +47,13 @@ func decodeJSONLRow(text []byte) (Result, error) {
 		return Result{}, fmt.Errorf("not a report row: %w", err)
 	}
 	if row.Line == nil {
-		return Result{}, fmt.Errorf("field %q is missing", colLine)
+		return Result{}, errors.New(`field "line" is missing`)
 	}
 	if *row.Line < 0 {
-		return Result{}, fmt.Errorf("field %q is negative", colLine)
+		return Result{}, errors.New(`field "line" is negative`)
 	}
-	if _, err := parseStatus(string(row.Status)); err != nil {
-		return Result{}, err
+	if err := new(Status).UnmarshalCSV(string(row.Status)); err != nil {
+		return Result{}, fmt.Errorf("column status: %w", err)
 	}
 	res := row.Result
 	res.Line = *row.Line

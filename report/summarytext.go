@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// WriteText writes the summary as a small aligned table for people (the CLI sends it to
-// stderr): the non-zero counts in the design's status order, retries, time, speed, then
+// WriteText writes the summary for people (the CLI sends it to stderr): an aligned table of
+// the non-zero counts, retries, time and speed, the invalid rows' commonest problems, then
 // where the report is and what the exit code means.
 func WriteText(w io.Writer, s Summary) error {
 	type tableRow struct{ label, value string }
@@ -48,6 +48,20 @@ func WriteText(w io.Writer, s Summary) error {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%-*s  %*s\n", labelWidth, r.label, valueWidth, r.value)
 	}
+	if len(s.InvalidProblems) > 0 {
+		b.WriteString("invalid rows by problem:\n")
+		width := len(groupDigits(s.InvalidProblems[0].Rows))
+		for _, p := range s.InvalidProblems {
+			field := p.Field
+			if field != "" {
+				field += ": "
+			}
+			fmt.Fprintf(&b, "  %*s  %s%s\n", width, groupDigits(p.Rows), field, p.Message)
+		}
+		if s.InvalidOtherProblems > 0 {
+			fmt.Fprintf(&b, "  %*s  other problems\n", width, groupDigits(s.InvalidOtherProblems))
+		}
+	}
 	if s.ReportPath != "" {
 		fmt.Fprintf(&b, "report: %s\n", s.ReportPath)
 	}
@@ -73,6 +87,31 @@ func WriteJSON(path string, s Summary) error {
 		return fmt.Errorf("encode summary: %w", err)
 	}
 	return writeFileAtomic(path, append(data, '\n'))
+}
+
+// zapTime is the time layout of the CLI's JSON logs (zap's ISO8601TimeEncoder).
+const zapTime = "2006-01-02T15:04:05.000Z0700"
+
+// WriteSummaryLine writes the summary as one JSON log line, as zap would log it with
+// --log-format json: level, ts and msg "summary", then the fields of WriteJSON.
+func WriteSummaryLine(w io.Writer, s Summary) error {
+	head, err := json.Marshal(struct {
+		Level string `json:"level"`
+		TS    string `json:"ts"`
+		Msg   string `json:"msg"`
+	}{"info", s.FinishedAt.Format(zapTime), "summary"})
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	body, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	line := append(append(head[:len(head)-1], ','), body[1:]...)
+	if _, err := w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
 }
 
 // formatElapsed shows seconds as a rounded duration: "1m2.35s", "812ms".
