@@ -197,6 +197,7 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 		invalid   x509.CertificateInvalidError
 		recordErr tls.RecordHeaderError
 		netErr    net.Error
+		dnsErr    *net.DNSError
 	)
 	switch {
 	case parent.Err() != nil:
@@ -209,6 +210,10 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 		e.Kind = KindFatal
 		e.Detail = "the server does not speak TLS at this address"
 		e.hint = "use an http:// URL if that is what it serves"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		// A name that does not exist will not exist in a second either: a typo, not a blip.
+		e.Kind, e.hint = KindFatal, "check the host name in the URL"
+		e.Detail = fmt.Sprintf("the host %q does not resolve", dnsErr.Name)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		e.Detail = fmt.Sprintf("no answer within %s", timeout)
 	}
@@ -225,4 +230,27 @@ func rootCause(err error) error {
 		}
 		err = next
 	}
+}
+
+// permissionFor names the permission authentik checks for a request (path under the API
+// base), for the advice on a 403; "" when there is none to name.
+func permissionFor(method, path string) string {
+	switch {
+	case strings.HasPrefix(path, "core/groups/"):
+		return "authentik_core.view_group"
+	case strings.HasPrefix(path, "stages/email/"):
+		return "authentik_stages_email.view_emailstage"
+	case !strings.HasPrefix(path, "core/users/"):
+		return ""
+	case strings.HasSuffix(path, "/set_password/"), strings.HasSuffix(path, "/set_password_hash/"),
+		strings.HasSuffix(path, "/recovery_email/"):
+		return "authentik_core.reset_user_password"
+	case method == http.MethodPost:
+		return "authentik_core.add_user"
+	case method == http.MethodPatch:
+		return "authentik_core.change_user"
+	case method == http.MethodDelete:
+		return "authentik_core.delete_user"
+	}
+	return "authentik_core.view_user"
 }

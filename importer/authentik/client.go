@@ -131,28 +131,30 @@ func newTransport(maxConns int, insecure bool) *http.Transport {
 // apiBase validates a server URL and returns its API base, ending in "/api/v3/".
 func apiBase(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
-	if raw == "" {
+	shown := displayURL(raw)
+	switch {
+	case raw == "":
 		return "", errors.New("authentik: no URL given (e.g. https://auth.example.com)")
+	case !strings.Contains(raw, "://"):
+		return "", fmt.Errorf("authentik: the URL %q has no scheme: add http:// or https:// in front", shown)
+	case strings.ContainsAny(raw, "?#"):
+		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", shown)
 	}
 	u, err := url.Parse(raw)
-	raw = redactUserinfo(raw) // from here on raw is only shown in messages
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, password and all
 		}
-		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", raw, err)
+		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", shown, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("authentik: the URL %q must start with https:// or http://", raw)
+		return "", fmt.Errorf("authentik: the URL %q must start with https:// or http://", shown)
 	case u.Host == "":
-		return "", fmt.Errorf("authentik: the URL %q has no host", raw)
+		return "", fmt.Errorf("authentik: the URL %q has no host", shown)
 	case u.User != nil:
-		// Credentials in the URL would end up in error messages; the token goes elsewhere.
 		return "", errors.New("authentik: the URL must not contain a user name or password; give the token separately")
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", raw)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(path, apiPath) {
@@ -162,19 +164,22 @@ func apiBase(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// redactUserinfo hides "user:password@" in a URL that is about to be shown.
-func redactUserinfo(raw string) string {
-	scheme := strings.Index(raw, "://")
-	if scheme < 0 {
-		return raw
+// displayURL is raw as a message may show it: its user info, query and fragment, which may
+// hold secrets, are hidden.
+func displayURL(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i] + "?[redacted]"
 	}
-	rest := raw[scheme+3:]
-	end := strings.IndexAny(rest, "/?#")
+	start := strings.Index(raw, "://") + 1
+	if start > 0 {
+		start += 2
+	}
+	end := strings.IndexByte(raw[start:], '/')
 	if end < 0 {
-		end = len(rest)
+		end = len(raw) - start
 	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return raw[:scheme+3] + "[redacted]@" + rest[at+1:]
+	if at := strings.LastIndexByte(raw[start:start+end], '@'); at >= 0 {
+		return raw[:start] + "[redacted]" + raw[start+at:]
 	}
 	return raw
 }
@@ -265,7 +270,11 @@ func (c *Client) send(ctx context.Context, r request, target string) (answer, er
 		return answer{}, startingError(r.op, target, a, msg, c.now())
 	}
 	if a.status < 200 || a.status > 299 {
-		return answer{}, classifyAnswer(r.op, target, r.ep, a, c.now())
+		e := classifyAnswer(r.op, target, r.ep, a, c.now())
+		if perm := permissionFor(r.method, r.path); a.status == http.StatusForbidden && perm != "" {
+			e.hint = "the token must be valid and its user needs the permission " + perm
+		}
+		return answer{}, e
 	}
 	return a, nil
 }
