@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +25,7 @@ type environment struct {
 	stderr     io.Writer
 	isTerminal bool
 	abort      <-chan struct{} // closed by a second signal
+	httpClient *http.Client    // nil: the importer's own; tests inject one
 }
 
 // importOptions are the import command's flags as typed by the user.
@@ -32,16 +33,14 @@ type importOptions struct {
 	connectionFlags
 	format, report, reportFormat, resume, mapping  string
 	onExisting, logFormat, progress, maxDeactivate string
-	lookup                                         string
-	reactivate                                     bool
+	lookup, groupsMode, concurrency                string
 	scopePath, summaryJSON, metricsFile            string
-	dryRun, deactivateMissing, verbose             bool
-	burst, retries, maxErrors, maxConcurrency      int
-	concurrency                                    string
-	rate                                           float64
-	timeout, progressInterval                      time.Duration
 	sendRecoveryEmail                              string
-	startupWait                                    time.Duration
+	dryRun, deactivateMissing, verbose, reactivate bool
+	allowSuperusers                                bool
+	burst, retries, maxErrors, maxConcurrency      int
+	rate                                           float64
+	timeout, progressInterval, startupWait         time.Duration
 }
 
 const exitCodesHelp = `Exit codes:
@@ -81,7 +80,7 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	root.SetErr(env.stderr)
 	root.AddCommand(newImportCommand(ctx, env, code, runImport), newUndoCommand(ctx, env, code, runUndo), &cobra.Command{
 		Use:   "version",
-		Short: "Print the version and commit",
+		Short: "Print the version, the commit and its date",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
@@ -90,8 +89,8 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	return root
 }
 
-// runImport is what the import command calls once the configuration is complete; tests
-// replace it to check argv → config without importing anything.
+// runFunc is what the import command calls with the complete configuration; tests replace
+// it to check argv → config without importing anything.
 type runFunc func(ctx context.Context, cfg importer.Config) error
 
 func runImport(ctx context.Context, cfg importer.Config) error {
@@ -155,33 +154,50 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.SortFlags = false
 	opts.connectionFlags.register(f)
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
-	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
-	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
-	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
-	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
-	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
-	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
-	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
-	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
-	f.StringVar(&opts.lookup, "lookup", string(d.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
-	f.BoolVar(&opts.reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
-	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
 	f.StringVar(&opts.mapping, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
-	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
-	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
-	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
+	group(f, "input", false, "format", "mapping")
+	// The input group's flags for delimiter, encoding and sheet go here.
+
+	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
+	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json (the summary too)")
+	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
+	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format gauges of the run to this file (node-exporter textfile collector)")
+	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
 	f.StringVar(&opts.progress, "progress", d.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
 	f.DurationVar(&opts.progressInterval, "progress-interval", d.ProgressInterval, "interval of the progress log lines when not on a terminal")
-	f.IntVar(&opts.maxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
+	group(f, "output", false, "report", "log-format", "summary-json", "metrics-file")
+	group(f, "output", true, "report-format", "progress", "progress-interval")
+
+	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
+	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
+	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
+	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
+	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
+	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
+	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
+	group(f, "pace", false, "concurrency", "rate")
+	group(f, "pace", true, "max-concurrency", "burst", "timeout", "retries", "startup-wait")
+
+	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
 	f.BoolVar(&opts.deactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
 	f.StringVar(&opts.scopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
 	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
-	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
-	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format metrics to this file (node-exporter textfile collector)")
-	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
+	f.StringVar(&opts.groupsMode, "groups-mode", string(importer.GroupsReplace), "with --on-existing update: replace a user's groups with the row's, or add the row's and remove none")
+	f.BoolVar(&opts.reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
+	f.StringVar(&opts.lookup, "lookup", string(d.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
+	f.BoolVar(&opts.allowSuperusers, "allow-superusers", false, "let --deactivate-missing deactivate superusers")
 	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
+	group(f, "sync", false, "on-existing", "deactivate-missing", "scope-path", "max-deactivate", "groups-mode")
+	group(f, "sync", true, "reactivate", "lookup", "allow-superusers", "send-recovery-email")
+
+	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
+	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
+	f.IntVar(&opts.maxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
+	group(f, "run control", false, "dry-run", "resume", "verbose")
+	group(f, "run control", true, "max-errors")
 	opts.registerRefusedToken(f)
+	addHelpAll(cmd)
 	return cmd
 }
 
@@ -192,6 +208,9 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
 	var err error
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
+		return cfg, err
+	}
+	if err := o.refuseTokenFileAsOutput([2]string{"--report", o.report}, [2]string{"--summary-json", o.summaryJSON}, [2]string{"--metrics-file", o.metricsFile}); err != nil {
 		return cfg, err
 	}
 	cfg.ReportPath = o.report
@@ -207,8 +226,13 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.DryRun = o.dryRun
 	cfg.OnExisting = importer.OnExisting(o.onExisting)
 	cfg.Lookup, cfg.Reactivate = importer.LookupMode(o.lookup), o.reactivate
+	switch cfg.GroupsMode = importer.GroupsMode(o.groupsMode); cfg.GroupsMode {
+	case importer.GroupsReplace, importer.GroupsAdd:
+	default:
+		return cfg, fmt.Errorf("--groups-mode %q: want replace or add", o.groupsMode)
+	}
 	cfg.ResumeFrom, cfg.MappingFile, cfg.MaxErrors = o.resume, o.mapping, o.maxErrors
-	cfg.DeactivateMissing, cfg.ScopePath = o.deactivateMissing, o.scopePath
+	cfg.DeactivateMissing, cfg.ScopePath, cfg.AllowSuperusers = o.deactivateMissing, o.scopePath, o.allowSuperusers
 	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {
 		return cfg, err
 	}
@@ -217,29 +241,24 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
-	cfg.Abort = env.abort
+	cfg.Abort, cfg.HTTPClient = env.abort, env.httpClient
 	cfg.Version, _ = versionInfo()
+	cfg.LogJSON = o.logFormat == "json"
 	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, stderr); err != nil {
 		return cfg, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	err = cfg.Validate() // it fills defaults in cfg: call it before cfg is returned
+	return cfg, err
 }
 
-// readToken takes the token from --token-file, else from AUTHENTIK_TOKEN.
-func readToken(path string, getenv func(string) string) (string, error) {
-	if path == "" {
-		return strings.TrimSpace(getenv("AUTHENTIK_TOKEN")), nil
+// parseConcurrency reads --concurrency: a number of requests in flight, or "auto" to let
+// akimport find the server's pace (bounded by --max-concurrency).
+func parseConcurrency(s string) (n int, auto bool, err error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return 0, true, nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
+	if n, err = strconv.Atoi(strings.TrimSpace(s)); err != nil {
+		return 0, false, fmt.Errorf("--concurrency %q: want a number of requests in flight, or auto", s)
 	}
-	token := strings.TrimSpace(string(b))
-	if token == "" {
-		return "", fmt.Errorf("--token-file %s is empty", path)
-	}
-	return token, nil
+	return n, false, nil
 }

@@ -2,6 +2,8 @@
 // It only wires: flags and environment → importer.Config → importer.Run → exit code.
 package main
 
+//go:generate go test -run TestFlagsDoc -update .
+
 import (
 	"context"
 	"os"
