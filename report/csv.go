@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -114,72 +113,6 @@ func (s *Status) UnmarshalCSV(cell string) error {
 		return fmt.Errorf("unknown status %q", cell)
 	}
 	*s = Status(cell)
-	return nil
-}
-
-// csvWriter writes the CSV report by hand, cell for cell what gocsv would marshal from
-// csvRow (tested): gocsv's reflection costs the dry run several times the row's own work.
-// Owned by one goroutine (see Writer).
-type csvWriter struct {
-	out     io.Writer
-	closer  func() error // nil when the writer does not own out
-	buf     bytes.Buffer
-	enc     *csv.Writer // encodes into buf; buf goes to out in one write per row
-	rec     []string
-	started bool  // header written
-	err     error // first write error; the report is broken after it
-}
-
-// NewCSVWriter returns a Writer of the CSV report to w. Close writes the header if no row was
-// written and does not close w.
-func NewCSVWriter(w io.Writer) Writer { return newCSVWriter(w, nil) }
-
-func newCSVWriter(w io.Writer, closer func() error) *csvWriter {
-	cw := &csvWriter{out: w, closer: closer}
-	cw.enc = csv.NewWriter(&cw.buf)
-	return cw
-}
-
-func (w *csvWriter) Write(r Result) error {
-	if w.err != nil {
-		return w.err
-	}
-	w.buf.Reset()
-	if !w.started {
-		_ = w.enc.Write(csvHeader) // with the first row: a torn write leaves no lone header
-	}
-	warnings, _ := r.Warnings.MarshalCSV()
-	w.rec = append(w.rec[:0], strconv.Itoa(r.Line), neutralise(r.Username), string(r.Status), optional(r.HTTPStatus),
-		optional(r.PK), neutralise(r.UUID), strconv.Itoa(r.Attempts), neutralise(r.Error), warnings, r.Input,
-		neutralise(r.Action), neutralise(r.Onboarding))
-	_ = w.enc.Write(w.rec) // into a bytes.Buffer: cannot fail
-	return w.flush()
-}
-
-func (w *csvWriter) Close() error {
-	if w.err == nil && !w.started {
-		w.buf.Reset()
-		_ = w.enc.Write(csvHeader)
-		w.err = w.flush()
-	}
-	if w.closer != nil {
-		closeErr := w.closer()
-		w.closer = nil
-		if closeErr != nil {
-			return closeErr
-		}
-	}
-	return w.err
-}
-
-// flush hands the row to the OS in one write.
-func (w *csvWriter) flush() error {
-	w.enc.Flush()
-	if _, err := w.out.Write(w.buf.Bytes()); err != nil {
-		w.err = fmt.Errorf("write report: %w", err)
-		return w.err
-	}
-	w.started = true
 	return nil
 }
 

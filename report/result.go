@@ -28,9 +28,6 @@ var statusOrder = [...]Status{
 	StatusSkipped, StatusPlanned, StatusInvalid, StatusRejected, StatusFailed,
 }
 
-// Statuses returns every status in the summary's order (a fresh slice the caller may keep).
-func Statuses() []Status { return append([]Status(nil), statusOrder[:]...) }
-
 // statusIndex returns the status's position in statusOrder, or -1 for an unknown status.
 func statusIndex(s Status) int {
 	for i, known := range statusOrder {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -20,15 +21,9 @@ import (
 type endpoint int
 
 const (
-	// collection is a list or create URL (core/users/): it always exists, so a 404 means
-	// the base URL is wrong.
-	collection endpoint = iota
-	// object is one object's URL (core/users/{pk}/): a 404 means it does not exist.
-	object
+	collection endpoint = iota // a list or create URL: it always exists, so a 404 means a wrong base URL
+	object                     // one object's URL (core/users/{pk}/): a 404 means it does not exist
 )
-
-// tlsHint is the advice for a certificate the client does not trust.
-const tlsHint = "use --insecure only if you trust this server"
 
 // answer is what came back for one request, read in full (up to the size cap).
 type answer struct {
@@ -106,12 +101,7 @@ func decodeErrorBody(h http.Header, body []byte) (detail string, fields FieldErr
 		return "", nil, false
 	}
 	fields = FieldErrors{}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if d, ok := obj[k].(string); ok && k == "detail" {
 			detail = d
 			continue
@@ -136,12 +126,7 @@ func addMessages(fe FieldErrors, field string, v any) {
 			addMessages(fe, field, m)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			addMessages(fe, field+"."+k, v[k])
 		}
 	default:
@@ -160,7 +145,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		// Beyond a day is nonsense; clamping also keeps the multiplication from overflowing.
 		return time.Duration(min(secs, 86400)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -171,17 +155,15 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// sendTrace records how far a request got, from httptrace callbacks that run on the
-// transport's goroutines.
+// sendTrace records how far a request got, from the transport's httptrace callbacks.
 type sendTrace struct {
 	gotConn     atomic.Bool
 	wrote       atomic.Bool
 	writeFailed atomic.Bool
 }
 
-// mayHaveActed: the request was written in full, or a connection was made and its write
-// did not fail (yet): the transport may report an error before the write callback runs, so
-// when in doubt, assume it was sent.
+// mayHaveActed: the request was written, or a connection was made and its write did not fail
+// (yet: the transport may report an error before the write callback runs).
 func (t *sendTrace) mayHaveActed() bool {
 	return t.wrote.Load() || (t.gotConn.Load() && !t.writeFailed.Load())
 }
@@ -203,7 +185,7 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 	case parent.Err() != nil:
 		e.Kind, e.Err = KindCanceled, parent.Err()
 	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
-		e.Kind, e.hint = KindFatal, tlsHint
+		e.Kind, e.hint = KindFatal, "use --insecure only if you trust this server"
 		e.Detail = "the server's TLS certificate is not trusted: " + rootCause(err).Error()
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		// net/http reports an http:// server behind an https:// URL as a plain error.

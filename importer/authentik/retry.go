@@ -1,6 +1,7 @@
 package authentik
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"time"
 )
@@ -35,7 +36,7 @@ var DefaultBackoff = Backoff{Min: 500 * time.Millisecond, Max: 30 * time.Second}
 // retryAfter is used as it is, capped at MaxRetryAfter.
 func (b Backoff) Delay(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
-		return min(retryAfter, cmpOr(b.MaxRetryAfter, DefaultMaxRetryAfter))
+		return min(retryAfter, cmp.Or(b.MaxRetryAfter, DefaultMaxRetryAfter))
 	}
 	lo, hi := max(b.Min, 0), max(b.Max, b.Min, 0)
 	if hi == 0 {

@@ -4,7 +4,8 @@
 package authentik
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -97,28 +98,19 @@ type FieldErrors map[string][]string
 // Add appends a message for field.
 func (fe FieldErrors) Add(field, msg string) { fe[field] = append(fe[field], msg) }
 
-// String renders the errors as the report's error cell: fields sorted, each message as
-// "field: message", joined by "; ", e.g.
-// "email: Enter a valid email address.; username: This field may not be blank."
-// Errors that belong to no field are written without a prefix.
+// String renders the errors as the report's error cell: fields sorted, "field: message"
+// joined by "; " ("email: Enter a valid email address.; username: This field may not be
+// blank."); errors that belong to no field have no prefix.
 func (fe FieldErrors) String() string {
-	fields := make([]string, 0, len(fe))
-	for f := range fe {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	var b strings.Builder
-	for _, f := range fields {
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(fe)) {
+		prefix := f + ": "
+		if f == NonFieldErrors {
+			prefix = ""
+		}
 		for _, m := range fe[f] {
-			if b.Len() > 0 {
-				b.WriteString("; ")
-			}
-			if f != NonFieldErrors {
-				b.WriteString(f)
-				b.WriteString(": ")
-			}
-			b.WriteString(m)
+			parts = append(parts, prefix+m)
 		}
 	}
-	return b.String()
+	return strings.Join(parts, "; ")
 }
