@@ -50,7 +50,7 @@ func WriteText(w io.Writer, s Summary) error {
 	}
 	if len(s.InvalidProblems) > 0 {
 		b.WriteString("invalid rows by problem:\n")
-		width := len(groupDigits(s.InvalidProblems[0].Rows))
+		width := len(groupDigits(max(s.InvalidProblems[0].Rows, s.InvalidOtherProblems)))
 		for _, p := range s.InvalidProblems {
 			field := p.Field
 			if field != "" {

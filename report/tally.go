@@ -16,22 +16,18 @@ type Tally struct {
 	other    int64             // problems of the kinds beyond those
 }
 
-// maxProblemKinds bounds the breakdown's memory whatever the messages.
-const maxProblemKinds = 1000
+const (
+	maxProblemKinds = 1000 // bounds the breakdown's memory whatever the messages
+	topProblems     = 10   // kinds of problem the summary lists
+)
 
-// topProblems is how many kinds of problem the summary lists.
-const topProblems = 10
-
-// Snapshot is the tally's figures at one moment, as the progress display sees them: a plain
-// value, cheap to copy.
+// Snapshot is the tally's figures at one moment, for the progress display: cheap to copy.
 type Snapshot struct {
-	Rows      int64 // results so far
-	InputRows int64 // results of input rows (line > 0), which progress counts against the file
-	Failed    int64 // results that count against the run (Result.Failed)
-	Retries   int64 // sum of Attempts-1 over the results
-	// CarriedOver counts rows copied from an earlier run's report (--resume); they are in no
-	// other figure, so the counts and rows/s describe this run.
-	CarriedOver int64
+	Rows        int64 // results so far
+	InputRows   int64 // results of input rows (line > 0), which progress counts against the file
+	Failed      int64 // results that count against the run (Result.Failed)
+	Retries     int64 // sum of Attempts-1 over the results
+	CarriedOver int64 // rows of an earlier run's report (--resume), in no other figure
 	// EmailsSent and EmailsNotSent count the recovery e-mails of --send-recovery-email.
 	EmailsSent, EmailsNotSent int64
 	counts                    [len(statusOrder)]int64
@@ -86,8 +82,8 @@ func (t *Tally) Add(r Result) {
 	}
 }
 
-// AddCarried counts a row carried over from an earlier run's report: done then, so it is in
-// no figure of this run but the rows of the input that are accounted for (progress).
+// AddCarried counts a row carried over from an earlier run's report: done then, so it only
+// counts towards the input rows accounted for (progress).
 func (t *Tally) AddCarried(r Result) {
 	t.snap.CarriedOver++
 	if r.Line > 0 {
@@ -99,16 +95,15 @@ func (t *Tally) AddCarried(r Result) {
 func (t *Tally) Snapshot() Snapshot { return t.snap }
 
 // Summary is the end-of-run account, for people (WriteText), machines (WriteJSON,
-// WriteSummaryLine) and Prometheus (WritePrometheus). The caller fills in the report path,
-// dry run and exit code, which the tally cannot know.
+// WriteSummaryLine) and Prometheus (WritePrometheus). The caller fills in what the tally
+// cannot know: the report path, dry run and exit code.
 type Summary struct {
 	// Counts has every status, zero counts included, so the JSON's shape does not vary.
-	Counts  map[Status]int64 `json:"counts"`
-	Rows    int64            `json:"rows"`
-	Failed  int64            `json:"failed"`
-	Retries int64            `json:"retries"`
-	// CarriedOver counts the rows --resume copied from the earlier report: done then, not now.
-	CarriedOver int64 `json:"carried_over"`
+	Counts      map[Status]int64 `json:"counts"`
+	Rows        int64            `json:"rows"`
+	Failed      int64            `json:"failed"`
+	Retries     int64            `json:"retries"`
+	CarriedOver int64            `json:"carried_over"` // done by an earlier run (--resume)
 	// InvalidProblems are the commonest problems of the invalid rows, most rows first (ten
 	// at most; a row with several problems counts under each); InvalidOtherProblems counts
 	// the problems of every other kind.
@@ -135,8 +130,7 @@ type ProblemCount struct {
 	Rows    int64  `json:"rows"`
 }
 
-// RecoveryEmails are the recovery e-mails of a run: sent, and asked for but not sent (the
-// report's onboarding cell says why).
+// RecoveryEmails are a run's recovery e-mails, sent and not (the onboarding cell says why).
 type RecoveryEmails struct {
 	Sent    int64 `json:"sent"`
 	NotSent int64 `json:"not_sent"`
@@ -144,17 +138,15 @@ type RecoveryEmails struct {
 
 // Concurrency is the limit on requests in flight that --concurrency auto found.
 type Concurrency struct {
-	Mode  string `json:"mode"`  // "auto"
-	Limit int    `json:"limit"` // at the end of the run: what it settled on
-	// MinSeen and MaxSeen are the range it moved in once its first ramp-up ended.
-	MinSeen        int `json:"min_seen"`
-	MaxSeen        int `json:"max_seen"`
-	MaxConcurrency int `json:"max_concurrency"` // --max-concurrency, its bound
-	Decreases      int `json:"decreases"`       // times it shrank: rising latency or overload answers
+	Mode           string `json:"mode"`     // "auto"
+	Limit          int    `json:"limit"`    // what it settled on at the end
+	MinSeen        int    `json:"min_seen"` // the range it moved in after its first ramp-up
+	MaxSeen        int    `json:"max_seen"`
+	MaxConcurrency int    `json:"max_concurrency"` // --max-concurrency, its bound
+	Decreases      int    `json:"decreases"`       // times it shrank: rising latency or overload answers
 }
 
-// Summary returns the figures with the run ending now. Call it once, at the end, and hand the
-// same value to every summary writer so they agree.
+// Summary returns the figures with the run ending now; hand the one value to every writer.
 func (t *Tally) Summary() Summary {
 	finished := t.now()
 	elapsed := finished.Sub(t.started).Seconds()

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,19 +27,13 @@ type environment struct {
 	httpClient *http.Client    // nil: the importer's own; tests inject one
 }
 
-// importOptions are the import command's flags as typed by the user.
+// importOptions are the import command's flags: most go straight into cfg, which Validate
+// checks; the rest need parsing.
 type importOptions struct {
 	connectionFlags
-	format, report, reportFormat, resume, mapping  string
-	onExisting, logFormat, progress, maxDeactivate string
-	lookup, groupsMode, concurrency                string
-	scopePath, summaryJSON, metricsFile            string
-	sendRecoveryEmail                              string
-	dryRun, deactivateMissing, verbose, reactivate bool
-	allowSuperusers                                bool
-	burst, retries, maxErrors, maxConcurrency      int
-	rate                                           float64
-	timeout, progressInterval, startupWait         time.Duration
+	cfg                                                         importer.Config
+	format, reportFormat, concurrency, maxDeactivate, logFormat string
+	verbose                                                     bool
 }
 
 const exitCodesHelp = `Exit codes:
@@ -149,51 +142,53 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 			return nil
 		},
 	}
-	d := importer.Defaults()
+	c := &opts.cfg
+	*c = importer.Defaults()
+	c.GroupsMode = importer.GroupsReplace
 	f := cmd.Flags()
 	f.SortFlags = false
 	opts.connectionFlags.register(f)
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
-	f.StringVar(&opts.mapping, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
+	f.StringVar(&c.MappingFile, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
 	group(f, "input", false, "format", "mapping")
 	// The input group's flags for delimiter, encoding and sheet go here.
 
-	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
+	f.StringVar(&c.ReportPath, "report", c.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json (the summary too)")
-	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
-	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format gauges of the run to this file (node-exporter textfile collector)")
+	f.StringVar(&c.SummaryJSON, "summary-json", "", "write the summary as JSON to this file")
+	f.StringVar(&c.MetricsFile, "metrics-file", "", "write Prometheus text-format gauges of the run to this file (node-exporter textfile collector)")
 	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
-	f.StringVar(&opts.progress, "progress", d.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
-	f.DurationVar(&opts.progressInterval, "progress-interval", d.ProgressInterval, "interval of the progress log lines when not on a terminal")
+	f.StringVar(&c.Progress, "progress", c.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
+	f.DurationVar(&c.ProgressInterval, "progress-interval", c.ProgressInterval, "interval of the progress log lines when not on a terminal")
 	group(f, "output", false, "report", "log-format", "summary-json", "metrics-file")
 	group(f, "output", true, "report-format", "progress", "progress-interval")
 
-	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
-	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
-	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
-	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
-	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
-	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
-	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
+	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(c.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
+	f.Float64Var(&c.Rate, "rate", c.Rate, "requests per second at most, all workers together (0 = no limit)")
+	f.IntVar(&c.MaxConcurrency, "max-concurrency", c.MaxConcurrency, "with --concurrency auto: requests in flight at most")
+	f.IntVar(&c.Burst, "burst", c.Burst, "token bucket burst")
+	f.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of each HTTP request")
+	f.IntVar(&c.Retries, "retries", c.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
+	f.DurationVar(&c.StartupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
 	group(f, "pace", false, "concurrency", "rate")
 	group(f, "pace", true, "max-concurrency", "burst", "timeout", "retries", "startup-wait")
 
-	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
-	f.BoolVar(&opts.deactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
-	f.StringVar(&opts.scopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
-	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
-	f.StringVar(&opts.groupsMode, "groups-mode", string(importer.GroupsReplace), "with --on-existing update: replace a user's groups with the row's, or add the row's and remove none")
-	f.BoolVar(&opts.reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
-	f.StringVar(&opts.lookup, "lookup", string(d.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
-	f.BoolVar(&opts.allowSuperusers, "allow-superusers", false, "let --deactivate-missing deactivate superusers")
-	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
+	f.StringVar((*string)(&c.OnExisting), "on-existing", string(c.OnExisting), "when the username exists: fail, skip or update")
+	f.BoolVar(&c.DeactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
+	f.StringVar(&c.ScopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
+	f.StringVar(&opts.maxDeactivate, "max-deactivate", c.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
+	f.StringVar((*string)(&c.GroupsMode), "groups-mode", string(c.GroupsMode), "with --on-existing update: replace a user's groups with the row's, or add the row's and remove none")
+	f.BoolVar(&c.Reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
+	f.StringVar((*string)(&c.Lookup), "lookup", string(c.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
+	f.BoolVar(&c.AllowSuperusers, "allow-superusers", false, "let --deactivate-missing deactivate superusers")
+	f.StringVar(&c.SendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
 	group(f, "sync", false, "on-existing", "deactivate-missing", "scope-path", "max-deactivate", "groups-mode")
 	group(f, "sync", true, "reactivate", "lookup", "allow-superusers", "send-recovery-email")
 
-	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
-	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
+	f.BoolVar(&c.DryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
+	f.StringVar(&c.ResumeFrom, "resume", "", "skip the rows this earlier report records as done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
-	f.IntVar(&opts.maxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
+	f.IntVar(&c.MaxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
 	group(f, "run control", false, "dry-run", "resume", "verbose")
 	group(f, "run control", true, "max-errors")
 	opts.registerRefusedToken(f)
@@ -201,44 +196,31 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	return cmd
 }
 
-// config turns the flags and the environment into the importer's configuration.
+// config completes the flags' configuration with what needs parsing and the environment.
 func (o *importOptions) config(input string, env environment, cmd *cobra.Command) (importer.Config, error) {
-	cfg := importer.Defaults()
+	cfg := o.cfg
 	cfg.Input = input
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
+	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
 	var err error
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
 		return cfg, err
 	}
-	if err := o.refuseTokenFileAsOutput([2]string{"--report", o.report}, [2]string{"--summary-json", o.summaryJSON}, [2]string{"--metrics-file", o.metricsFile}); err != nil {
+	if err := o.refuseTokenFileAsOutput([2]string{"--report", cfg.ReportPath}, [2]string{"--summary-json", cfg.SummaryJSON}, [2]string{"--metrics-file", cfg.MetricsFile}); err != nil {
 		return cfg, err
 	}
-	cfg.ReportPath = o.report
-	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
 	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {
 		return cfg, err
 	}
 	if cmd.Flags().Changed("max-concurrency") && !cfg.ConcurrencyAuto {
 		return cfg, errors.New("--max-concurrency is the bound of --concurrency auto; with a number, --concurrency is the bound")
 	}
-	cfg.MaxConcurrency, cfg.Rate, cfg.Burst = o.maxConcurrency, o.rate, o.burst
-	cfg.Timeout, cfg.Retries = o.timeout, o.retries
-	cfg.DryRun = o.dryRun
-	cfg.OnExisting = importer.OnExisting(o.onExisting)
-	cfg.Lookup, cfg.Reactivate = importer.LookupMode(o.lookup), o.reactivate
-	switch cfg.GroupsMode = importer.GroupsMode(o.groupsMode); cfg.GroupsMode {
-	case importer.GroupsReplace, importer.GroupsAdd:
-	default:
-		return cfg, fmt.Errorf("--groups-mode %q: want replace or add", o.groupsMode)
+	if cfg.GroupsMode != importer.GroupsReplace && cfg.GroupsMode != importer.GroupsAdd {
+		return cfg, fmt.Errorf("--groups-mode %q: want replace or add", cfg.GroupsMode)
 	}
-	cfg.ResumeFrom, cfg.MappingFile, cfg.MaxErrors = o.resume, o.mapping, o.maxErrors
-	cfg.DeactivateMissing, cfg.ScopePath, cfg.AllowSuperusers = o.deactivateMissing, o.scopePath, o.allowSuperusers
 	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {
 		return cfg, err
 	}
-	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
-	cfg.SendRecoveryEmail, cfg.StartupWait = o.sendRecoveryEmail, o.startupWait
-	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
 	cfg.Abort, cfg.HTTPClient = env.abort, env.httpClient
