@@ -13,9 +13,8 @@ import (
 	"github.com/gocarina/gocsv"
 )
 
-// csvRow is the CSV report's schema: its tags are the columns in the report's order, and
-// its cell types carry the cell policy both ways through gocsv's TypeMarshaller and
-// TypeUnmarshaller. Readers find columns by name, so new columns go at the end.
+// csvRow is the CSV report's schema: its tags are the columns in order (new ones go at the
+// end), its cell types the cell policy both ways (gocsv's TypeMarshaller, TypeUnmarshaller).
 type csvRow struct {
 	Line       count    `csv:"line"`
 	Username   text     `csv:"username"`
@@ -40,9 +39,9 @@ func (c csvRow) result() Result {
 		Input: c.Input, Action: string(c.Action), Onboarding: string(c.Onboarding)}
 }
 
-// text is a cell a person or another tool wrote (usernames, authentik's messages): one a
-// spreadsheet would run as a formula (OWASP "CSV injection": = + - @, tab, CR) gets a ' in
-// front. A cell that starts with ' gets one too, so reading drops exactly one.
+// text is a cell a person or another tool wrote: one a spreadsheet would run as a formula
+// (OWASP "CSV injection": = + - @, tab, CR) gets a ' in front, as does one that starts with
+// ', so that reading drops exactly one.
 type text string
 
 func (t text) MarshalCSV() (string, error)  { return neutralise(string(t)), nil }
@@ -94,7 +93,7 @@ const warningSeparator = "; "
 type Warnings []string
 
 func (w Warnings) MarshalCSV() (string, error) {
-	return neutralise(strings.Join(w, warningSeparator)), nil
+	return text(strings.Join(w, warningSeparator)).MarshalCSV()
 }
 
 func (w *Warnings) UnmarshalCSV(cell string) error {
@@ -117,7 +116,7 @@ func (s *Status) UnmarshalCSV(cell string) error {
 }
 
 // readCSV reads a CSV report through gocsv's Unmarshaller, which maps cells to csvRow by the
-// header's names (unknown columns ignored). skipped is the count of blank lines before it.
+// header's names (unknown ones ignored); skipped blank lines came before it.
 func readCSV(br *bufio.Reader, src *tailReader, skipped int, fn func(Result) error) error {
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true

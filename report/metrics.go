@@ -22,9 +22,7 @@ import (
 //	akimport_last_success_timestamp_seconds         only after a real run that exited 0
 //	akimport_concurrency_limit{,_min_seen,_max_seen,_decreases}  --concurrency auto only
 //
-// Each run replaces the file, so after a failed run the success timestamp is absent: alert
-// on `absent(akimport_last_success_timestamp_seconds) or time() -
-// akimport_last_success_timestamp_seconds > 86400`.
+// Alert on `absent(akimport_last_success_timestamp_seconds) or time() - … > 86400`.
 func WritePrometheus(w io.Writer, s Summary) error {
 	var b bytes.Buffer
 	family := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name) }

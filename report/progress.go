@@ -29,9 +29,8 @@ func ParseProgressMode(s string) (ProgressMode, error) {
 	return "", fmt.Errorf("--progress %q: want auto, always or never", s)
 }
 
-// Progress shows how far the run is. Update (after each result) only stores the figures; the
-// display refreshes on its own ticker, so a stalled run still shows its rate falling. Update
-// and Done may be called from different goroutines.
+// Progress shows how far the run is. Update only stores the figures; the display refreshes on
+// its own ticker, so a stalled run shows its rate falling. Safe for concurrent use.
 type Progress interface {
 	Update(Snapshot)
 	Done() // stops the ticker and clears the bar for the summary; idempotent

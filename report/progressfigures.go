@@ -108,11 +108,8 @@ func shownStatuses(s Snapshot) []Status {
 
 const barWidth = 20
 
-// renderBar draws one frame:
-//
-//	[========>           ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created 4 100  invalid 13  failed 0
-//
-// and without a known total (stdin): 4 213 rows  1.2 MiB read  812 rows/s  created …
+// renderBar draws one frame, "[====>     ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created
+// 4 100  invalid 13  failed 0", or without a total "4 213 rows  1.2 MiB read  812 rows/s  …".
 func renderBar(f figures) string {
 	var b strings.Builder
 	if f.known {

@@ -23,13 +23,10 @@ func ReadFile(path string, fn func(Result) error) error {
 	return nil
 }
 
-// Read reads a report written by a Writer and calls fn with each row, in file order: JSON
-// Lines when the first byte after blank space is '{', else CSV. CSV columns are found by
-// name (order free, unknown ones ignored); "line" and "status" are required.
-//
-// A torn last line (no trailing newline, does not parse: what a crash mid-write leaves) is
-// ignored. Any other malformed row is an error that names its line. An error from fn stops
-// the read and is returned as is.
+// Read reads a report and calls fn with each row, in file order: JSON Lines when the first
+// byte after blank space is '{', else CSV (columns found by name; line and status required).
+// A torn last line (what a crash mid-write leaves) is ignored; any other malformed row is an
+// error naming its line. An error from fn stops the read and is returned as is.
 func Read(r io.Reader, fn func(Result) error) error {
 	src := &tailReader{r: r}
 	br := bufio.NewReader(src)
@@ -66,9 +63,8 @@ func skipBlank(br *bufio.Reader) (lines int, jsonl bool, err error) {
 	}
 }
 
-// tailReader watches the bytes it passes on, so that once the input is exhausted the readers
-// can tell whether its last row was cut short. Every complete row ends with a newline outside
-// quotes: a CSV row torn just after a newline inside a quoted cell still ends inside quotes.
+// tailReader watches the bytes it passes on, so that the readers can tell whether the last
+// row was cut short: every complete row ends with a newline outside quotes.
 type tailReader struct {
 	r      io.Reader
 	last   byte

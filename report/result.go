@@ -41,9 +41,8 @@ func statusIndex(s Status) int {
 // Known reports whether s is one of the report's statuses.
 func (s Status) Known() bool { return statusIndex(s) >= 0 }
 
-// Result is one report row. Line is the input file's own line number (0 for rows that are
-// not in the file, such as deactivated users). Password and token never reach a Result.
-// The CSV columns are csvRow's.
+// Result is one report row (CSV columns: csvRow). Line is the input file's own line number, 0
+// for rows not in the file (deactivated users). Password and token never reach a Result.
 type Result struct {
 	Line       int      `json:"line"`
 	Username   string   `json:"username"`
@@ -55,10 +54,9 @@ type Result struct {
 	Error      string   `json:"error,omitempty"`
 	Warnings   Warnings `json:"warnings,omitempty"`
 	// Action says what was or would be done beyond the status: "create", "update: name,
-	// email", "skip (exists)", "deactivate"; after an update, which fields were patched.
+	// email", "skip (exists)", "deactivate".
 	Action string `json:"action,omitempty"`
-	// Input is the fingerprint of the input file; --resume refuses a report of another file.
-	Input string `json:"input,omitempty"`
+	Input  string `json:"input,omitempty"` // the input's fingerprint, checked by --resume
 	// Onboarding is OnboardingSent, or why the recovery e-mail was not sent; empty when none
 	// was asked for.
 	Onboarding string `json:"onboarding,omitempty"`

@@ -25,8 +25,7 @@ func (c *connectionFlags) register(f *pflag.FlagSet) {
 	group(f, "connection", false, "url", "token-file", "insecure")
 }
 
-// registerRefusedToken adds the hidden --token flag, accepted only to explain that a token
-// must never be typed as a flag value.
+// registerRefusedToken adds a hidden --token, only to explain why a token is no flag value.
 func (c *connectionFlags) registerRefusedToken(f *pflag.FlagSet) {
 	f.StringVar(&c.tokenOnFlag, "token", "", "")
 	_ = f.MarkHidden("token")

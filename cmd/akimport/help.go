@@ -2,54 +2,45 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// The headings of --help, in order. A flag names its group in an annotation; one without
-// (--help) goes under run control.
+// The headings of --help, in order; a flag without one (--help) goes under run control.
 var flagGroups = []string{"connection", "input", "output", "pace", "sync", "run control"}
 
-const (
-	groupKey  = "group"
-	expertKey = "expert" // shown by --help-all only
-)
-
-// group puts flags under a heading of --help; expert ones only show with --help-all.
+// group puts flags under a heading of --help; expert ones show with --help-all only.
 func group(f *pflag.FlagSet, name string, expert bool, flags ...string) {
+	value := []string{name}
+	if expert {
+		value = append(value, "expert")
+	}
 	for _, flag := range flags {
-		_ = f.SetAnnotation(flag, groupKey, []string{name})
-		if expert {
-			_ = f.SetAnnotation(flag, expertKey, []string{"true"})
-		}
+		_ = f.SetAnnotation(flag, "group", value)
 	}
 }
 
-func isExpert(f *pflag.Flag) bool { return len(f.Annotations[expertKey]) > 0 }
+func isExpert(f *pflag.Flag) bool { return len(f.Annotations["group"]) > 1 }
 
-// groupedFlags are cmd's flags by heading, in flagGroups' order; hidden flags never, expert
-// ones only with all.
+// groupedFlags are cmd's shown flags by heading, in flagGroups' order, and how many expert
+// ones are left out (none with all).
 func groupedFlags(cmd *cobra.Command, all bool) (groups [][]*pflag.Flag, expert int) {
 	groups = make([][]*pflag.Flag, len(flagGroups))
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Hidden {
-			return
+		name := "run control"
+		if a := f.Annotations["group"]; len(a) > 0 {
+			name = a[0]
 		}
-		if isExpert(f) && !all {
+		switch g := slices.Index(flagGroups, name); {
+		case f.Hidden:
+		case isExpert(f) && !all:
 			expert++
-			return
+		default:
+			groups[g] = append(groups[g], f)
 		}
-		g := len(flagGroups) - 1
-		if name := f.Annotations[groupKey]; len(name) > 0 {
-			for i, known := range flagGroups {
-				if known == name[0] {
-					g = i
-				}
-			}
-		}
-		groups[g] = append(groups[g], f)
 	})
 	return groups, expert
 }

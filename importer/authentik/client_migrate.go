@@ -83,9 +83,8 @@ func (c *Client) SetPasswordHash(ctx context.Context, pk int, hash string) error
 	return err
 }
 
-// SendRecoveryEmail asks authentik to e-mail the user a recovery link through the e-mail
-// stage stagePK (F-R1): as the email_stage query parameter, or as a JSON body when
-// inBody (authentik 2026.2+).
+// SendRecoveryEmail has authentik e-mail the user a recovery link through the e-mail stage
+// stagePK (F-R1), named in the query, or in a JSON body when inBody (2026.2+).
 func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, inBody bool) error {
 	r := request{op: "send recovery e-mail", method: http.MethodPost, path: userPath(pk) + "recovery_email/", ep: object}
 	if inBody {

@@ -154,11 +154,10 @@ func IsUniqueViolation(err error) bool {
 	return e != nil && e.Kind == KindRejected && slices.Contains(e.Fields["username"], uniqueMessage)
 }
 
-// MayHaveActed reports whether a failed request may nevertheless have been carried out: it
-// was sent and no answer, or one that does not rule it out (500, 502, 504, an unreadable
-// success), came back; look a create up before retrying it. False when authentik certainly
-// did not act: no connection (DNS, refused, TLS) or an answer that says so (400, 403, 404,
-// 429, 503). An error that is not the client's is assumed to have acted.
+// MayHaveActed reports whether a failed request may have been carried out: no answer, or one
+// that does not rule it out (500, 502, 504, an unreadable success); look a create up before
+// retrying it. False without a connection (DNS, refused, TLS) or with an answer that rules it
+// out (400, 403, 404, 429, 503). An error that is not the client's may have acted.
 func MayHaveActed(err error) bool {
 	e := errorOf(err)
 	return err != nil && (e == nil || e.mayHaveActed)

@@ -9,24 +9,17 @@ import (
 	"time"
 )
 
-// routerError recognises the answers authentik's router gives for it while authentik
-// starts or its backend is down (F-S1): a JSON object with a top-level "error" string,
-// whatever the status (200 "authentik starting" up to 2026.5, 502 for a backend that is
-// down, 503 since 2026.8). None of authentik's own answers has that key.
+// routerError recognises the answer authentik's router gives while authentik starts or its
+// backend is down (F-S1), whatever the status: a top-level "error", which authentik's own
+// answers never have.
 func routerError(a answer) (string, bool) {
-	body := bytes.TrimSpace(a.body)
-	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(`"error"`)) {
+	var body struct {
+		Error string `json:"error"`
+	}
+	if !bytes.Contains(a.body, []byte(`"error"`)) || json.Unmarshal(a.body, &body) != nil || body.Error == "" {
 		return "", false
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
-		return "", false
-	}
-	var msg string
-	if raw, ok := obj["error"]; !ok || json.Unmarshal(raw, &msg) != nil || msg == "" {
-		return "", false
-	}
-	return msg, true
+	return body.Error, true
 }
 
 // startingError is the transient error of a router answer: the request never reached

@@ -91,16 +91,14 @@ type PasswordRequest struct {
 const NonFieldErrors = "non_field_errors"
 
 // FieldErrors is a 400 validation body: one key per field, each a list of messages (F-U2).
-// The client-side validation in package mapping produces the same type with the same
-// wording, so a row refused before sending reads exactly like one refused by authentik.
+// Package mapping's checks produce it with authentik's wording.
 type FieldErrors map[string][]string
 
 // Add appends a message for field.
 func (fe FieldErrors) Add(field, msg string) { fe[field] = append(fe[field], msg) }
 
-// String renders the errors as the report's error cell: fields sorted, "field: message"
-// joined by "; " ("email: Enter a valid email address.; username: This field may not be
-// blank."); errors that belong to no field have no prefix.
+// String renders the report's error cell: "email: Enter a valid email address.; username:
+// This field may not be blank." (fields sorted; errors of no field without a prefix).
 func (fe FieldErrors) String() string {
 	var parts []string
 	for _, f := range slices.Sorted(maps.Keys(fe)) {

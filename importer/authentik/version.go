@@ -12,15 +12,11 @@ type Version struct {
 	Year, Month, Patch int
 }
 
-// Versions that changed what akimport may send (facts F-H1, F-R1).
+// The first releases that changed what akimport may send or meet (facts F-H1, F-R1, F-S1).
 var (
-	// VersionPasswordHash is the first release with POST core/users/{pk}/set_password_hash/.
-	VersionPasswordHash = Version{2026, 5, 0}
-	// VersionRecoveryBody is the first release that reads recovery_email's stage from a
-	// JSON body instead of the email_stage query parameter.
-	VersionRecoveryBody = Version{2026, 2, 0}
-	// VersionStarting503 is the first release whose router answers 503 while starting (F-S1).
-	VersionStarting503 = Version{2026, 8, 0}
+	VersionPasswordHash = Version{2026, 5, 0} // POST core/users/{pk}/set_password_hash/
+	VersionRecoveryBody = Version{2026, 2, 0} // recovery_email's stage in a JSON body, not the query
+	VersionStarting503  = Version{2026, 8, 0} // the router answers 503 while starting
 )
 
 // ParseVersion reads "2026.5.1" (the patch may be missing; "v" and a suffix after "-" or
