@@ -74,9 +74,7 @@ func printHelp(cmd *cobra.Command, all bool) error {
 	table.SortFlags = false
 	for _, g := range groups {
 		for _, f := range g {
-			shown := *f
-			shown.Hidden = false
-			table.AddFlag(&shown)
+			table.AddFlag(f) // one line each: the lines are cut into groups below
 		}
 	}
 	lines := strings.SplitAfter(table.FlagUsagesWrapped(0), "\n")

@@ -56,6 +56,9 @@ func TestHelpGroupsFlags(t *testing.T) {
 				if !f.Hidden {
 					every = append(every, f.Name)
 				}
+				if strings.Contains(f.Usage, "\n") {
+					t.Errorf("--%s: a usage of two lines would shift the help's groups", f.Name)
+				}
 			})
 			if got := shownFlags(all); len(got) != len(every) {
 				t.Errorf("--help-all shows %v, want every flag %v", got, every)

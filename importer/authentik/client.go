@@ -255,21 +255,20 @@ func closeBody(body io.ReadCloser) {
 // redact removes the token and secret from everything e says: a server or proxy may echo a
 // request back.
 func (c *Client) redact(e *Error, secret string) {
-	for _, s := range []string{c.token, secret} {
-		if s == "" {
-			continue
+	pairs := []string{c.token, "[redacted]"}
+	if secret != "" {
+		pairs = append(pairs, secret, "[redacted]")
+	}
+	r := strings.NewReplacer(pairs...)
+	e.Detail, e.URL = r.Replace(e.Detail), r.Replace(e.URL)
+	for _, msgs := range e.Fields {
+		for i, m := range msgs {
+			msgs[i] = r.Replace(m)
 		}
-		const mask = "[redacted]"
-		e.Detail = strings.ReplaceAll(e.Detail, s, mask)
-		e.URL = strings.ReplaceAll(e.URL, s, mask)
-		for f, msgs := range e.Fields {
-			for i, m := range msgs {
-				msgs[i] = strings.ReplaceAll(m, s, mask)
-			}
-			e.Fields[f] = msgs
-		}
-		if e.Err != nil && strings.Contains(e.Err.Error(), s) {
-			e.Err = &redactedError{msg: strings.ReplaceAll(e.Err.Error(), s, mask), cause: e.Err}
+	}
+	if e.Err != nil {
+		if msg := r.Replace(e.Err.Error()); msg != e.Err.Error() {
+			e.Err = &redactedError{msg: msg, cause: e.Err}
 		}
 	}
 }
