@@ -7,13 +7,15 @@ TOKEN     ?= demo-token-not-secret
 FUZZTIME  ?= 60s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
+# -buildvcs=auto stamps the commit for `akimport version` even where GOFLAGS turns it off.
+BUILDFLAGS := -buildvcs=auto -trimpath -ldflags '$(LDFLAGS)'
 
 .PHONY: all build test race vet fmt demo bench fuzz install clean
 
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/akimport ./cmd/aksim
+	$(GO) build $(BUILDFLAGS) -o $(BIN)/ ./cmd/akimport ./cmd/aksim
 
 vet:
 	$(GO) vet $(PKGS)
@@ -59,8 +61,9 @@ fuzz:
 	  done; \
 	done
 
+## install: what users run (not the benchmark, cmd/akbench)
 install:
-	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/...
+	$(GO) install $(BUILDFLAGS) ./cmd/akimport ./cmd/aksim
 
 clean:
 	rm -rf $(BIN) akimport-report.csv

@@ -243,8 +243,6 @@ func (c Config) validated() (Config, error) {
 		}
 	} else if c.ScopePath != "" {
 		bad("--scope-path is only used with --deactivate-missing")
-	} else if c.AllowSuperusers {
-		bad("--allow-superusers is only used with --deactivate-missing")
 	}
 	if c.ResumeFrom != "" && c.Input == "-" {
 		bad("--resume cannot be used with standard input: the input's fingerprint must be checked against the report")

@@ -102,9 +102,7 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 			addError(&row, "password_hash", s.server.HashVersionMessage())
 		}
 		if !row.Valid() {
-			res := newResult(&row)
-			res.Status, res.Error = report.StatusInvalid, row.Errors.String()
-			out <- record.Entry{Result: res}
+			out <- record.Entry{Result: invalid(&row)}
 			continue
 		}
 		select {
@@ -189,6 +187,19 @@ func (s *rows) look(row *mapping.Row, mayBeOurs bool, attempts *int) (have *plan
 		s.order.Observe(have != nil)
 	}
 	return have, err == nil, err
+}
+
+// invalid is the report row of a row refused before sending, with its problems for the
+// summary's breakdown.
+func invalid(row *mapping.Row) report.Result {
+	res := newResult(row)
+	res.Status, res.Error = report.StatusInvalid, row.Errors.String()
+	for field, msgs := range row.Errors {
+		for _, m := range msgs {
+			res.Problems = append(res.Problems, report.Problem{Field: field, Message: m})
+		}
+	}
+	return res
 }
 
 func newResult(row *mapping.Row) report.Result {

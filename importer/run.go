@@ -298,10 +298,17 @@ func (r *runner) summary(err error) report.Summary {
 	s.ExitCode = ExitCode(err)
 	s.ExitMeaning = ExitMeaning(s.ExitCode)
 	s.ReportPath, s.DryRun = cfg.ReportPath, cfg.DryRun
-	if cfg.Stderr != nil {
+	if cfg.DryRun {
+		s.Plan = plan.PlanLine(r.counts)
+	}
+	switch {
+	case cfg.Stderr == nil:
+	case cfg.LogJSON:
+		report.WriteSummaryLine(cfg.Stderr, s)
+	default:
 		report.WriteText(cfg.Stderr, s)
 		if cfg.DryRun {
-			fmt.Fprintln(cfg.Stderr, plan.PlanLine(r.counts))
+			fmt.Fprintln(cfg.Stderr, s.Plan)
 		}
 	}
 	log := r.log
@@ -326,7 +333,7 @@ func connect(cfg Config) (*authentik.Client, error) {
 	c, err := authentik.NewClient(authentik.ClientConfig{BaseURL: cfg.URL, Token: cfg.Token, Insecure: cfg.Insecure,
 		Timeout: cfg.Timeout, MaxConns: cfg.Concurrency, UserAgent: "akimport/" + cfg.Version, HTTPClient: cfg.HTTPClient})
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--url: %w", err)}
+		return nil, &UsageError{Err: err}
 	}
 	if cfg.Insecure {
 		cfg.Logger.Warn("TLS certificate verification is off (--insecure): the token could be sent to an impostor")

@@ -51,13 +51,13 @@ func TestSummaryJSONAndMetricsFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("metrics do not parse as Prometheus text format: %v", err)
 	}
-	rows := families["akimport_rows"]
+	rows := families["akimport_last_run_rows"]
 	if rows == nil {
-		t.Fatalf("no akimport_rows in %v", families)
+		t.Fatalf("no akimport_last_run_rows in %v", families)
 	}
 	for _, m := range rows.GetMetric() {
 		if m.GetLabel()[0].GetValue() == "created" && m.GetGauge().GetValue() != 2 {
-			t.Errorf("akimport_rows{status=created} = %v", m.GetGauge().GetValue())
+			t.Errorf("akimport_last_run_rows{status=created} = %v", m.GetGauge().GetValue())
 		}
 	}
 	if !strings.Contains(h.log.String(), "exit code 1") {

@@ -141,10 +141,9 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 	writeErr := <-recorded
 
 	sum := UndoSummary{Counts: map[report.Status]int{}, ReportPath: cfg.ReportPath, DryRun: u.DryRun}
-	snap := tally.Snapshot()
-	for _, s := range report.Statuses() {
-		if n := int(snap.Count(s)); n > 0 {
-			sum.Counts[s], sum.Rows = n, sum.Rows+n
+	for status, n := range tally.Summary().Counts {
+		if n > 0 {
+			sum.Counts[status], sum.Rows = int(n), sum.Rows+int(n)
 		}
 	}
 	writeUndoSummary(cfg.Stderr, sum, rec.Plan)

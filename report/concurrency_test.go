@@ -33,7 +33,7 @@ func TestConcurrencyInSummary(t *testing.T) {
 	}
 	for name, want := range map[string]float64{
 		"akimport_concurrency_limit": 18, "akimport_concurrency_limit_min_seen": 9,
-		"akimport_concurrency_limit_max_seen": 24, "akimport_concurrency_limit_decreases_total": 5,
+		"akimport_concurrency_limit_max_seen": 24, "akimport_concurrency_limit_decreases": 5,
 	} {
 		f := families[name]
 		if f == nil {

@@ -9,8 +9,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// ProgressMode is the --progress flag: a bar on a terminal, log lines otherwise (auto), a bar
-// in any case (always), or nothing (never).
+// ProgressMode is --progress: a bar on a terminal and log lines otherwise (auto), a bar
+// (always), or nothing (never).
 type ProgressMode string
 
 // The progress modes.
@@ -29,47 +29,38 @@ func ParseProgressMode(s string) (ProgressMode, error) {
 	return "", fmt.Errorf("--progress %q: want auto, always or never", s)
 }
 
-// Progress shows how far the run is. The report goroutine calls Update after each result
-// (it only stores the figures, so it is cheap); the display refreshes on its own ticker, so a
-// stalled run still shows its rate falling. Update and Done may be called from different
-// goroutines.
+// Progress shows how far the run is. Update only stores the figures; the display refreshes on
+// its own ticker, so a stalled run shows its rate falling. Safe for concurrent use.
 type Progress interface {
 	Update(Snapshot)
-	// Done stops the ticker and clears the bar, so the summary prints on a clean line.
-	// Calling it again does nothing.
-	Done()
+	Done() // stops the ticker and clears the bar for the summary; idempotent
 }
 
-// DefaultProgressInterval is the time between log lines when there is no bar.
-const DefaultProgressInterval = 10 * time.Second
-
-// barInterval is the time between redraws of the bar: about ten a second, never per row.
-const barInterval = 100 * time.Millisecond
+const (
+	DefaultProgressInterval = 10 * time.Second       // between log lines when there is no bar
+	barInterval             = 100 * time.Millisecond // between redraws of the bar, never per row
+)
 
 // ProgressConfig configures NewProgress.
 type ProgressConfig struct {
-	// Out is where the bar is drawn: stderr. When it is a *StatusLine that the logger also
-	// writes through, log lines go above the bar instead of through it.
+	// Out is where the bar is drawn (stderr); a *StatusLine shared with the logger keeps log
+	// lines above the bar.
 	Out        io.Writer
 	Mode       ProgressMode
 	IsTerminal bool          // Out is a terminal (the CLI asks golang.org/x/term)
 	Interval   time.Duration // between log lines when there is no bar; 0 means DefaultProgressInterval
 	Logger     *zap.Logger   // receives the log lines; nil means none
-	// Position says how far the reader is and, once known, how many rows the input has;
-	// without that total (stdin, a pipe, or still counting) there is no percentage and no
-	// ETA. It is called from the progress goroutine, so it must be safe for that (atomic
-	// counters). Nil means nothing is known.
+	// Position says how far the reader is and, once known, the input's rows (no total, no
+	// percentage or ETA). Called from the progress goroutine; nil means nothing is known.
 	Position func() InputPosition
 	Clock    Clock // nil means the wall clock
-	// Concurrency returns the limit on requests in flight of --concurrency auto, shown with
-	// the figures; nil (or 0) shows none. It is called from the progress goroutine.
+	// Concurrency is --concurrency auto's limit now, shown with the figures; nil or 0 shows none.
 	Concurrency func() int
 }
 
-// NewProgress returns the progress display that cfg asks for: a bar on cfg.Out (mode always,
-// or auto on a terminal), an Info log line every interval (auto without a terminal), or
-// nothing (never, or when the chosen display has nowhere to go: no Out for the bar, no Logger
-// for the lines). Call Done when the run ends.
+// NewProgress returns the display cfg asks for: a bar on cfg.Out (always, or auto on a
+// terminal), an Info log line every interval (auto otherwise), or nothing (never, or nowhere
+// to show it). Call Done when the run ends.
 func NewProgress(cfg ProgressConfig) (Progress, error) {
 	return newProgress(cfg, nil)
 }
@@ -126,8 +117,7 @@ type noProgress struct{}
 func (noProgress) Update(Snapshot) {}
 func (noProgress) Done()           {}
 
-// progress is the bar or the log lines. mu guards the figures, which the report goroutine
-// (Update) and the ticker goroutine (refresh) share.
+// progress is the bar or the log lines; mu guards the figures Update and refresh share.
 type progress struct {
 	cfg          ProgressConfig
 	bar          bool
@@ -191,4 +181,21 @@ func (p *progress) refresh() {
 		return
 	}
 	p.line.Show(renderBar(f))
+}
+
+// Clock is the time source of the progress display, so tests can drive it without sleeping.
+type Clock interface {
+	Now() time.Time
+	// NewTicker returns a channel that delivers a time every d, and a function that stops it.
+	NewTicker(d time.Duration) (ticks <-chan time.Time, stop func())
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }

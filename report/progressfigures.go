@@ -23,8 +23,7 @@ type figures struct {
 	limit     int           // --concurrency auto's limit now; 0 = not shown
 }
 
-// InputPosition is how far the reader is in the input and, once counted, how many rows it
-// has.
+// InputPosition is how far the reader is in the input and, once counted, its rows.
 type InputPosition struct {
 	RowsRead  int64 // rows the reader has handed on
 	BytesRead int64 // input bytes read so far
@@ -33,10 +32,9 @@ type InputPosition struct {
 	Finished  bool // the reader reached the end: RowsRead is the total
 }
 
-// computeFigures shows a percentage only when the total is known: counted before the run
-// (a regular file), or read to its end. It is of the input rows reported (line > 0: not the
-// deactivations that follow them), which lag the reader by the rows in flight. An estimate
-// from the share of bytes read would be wrong by the reader's read-ahead.
+// computeFigures shows a percentage only when the total is known (counted before the run, or
+// read to the end): of the input rows reported (line > 0), which lag the reader by the rows
+// in flight. The share of bytes read would be wrong by the reader's read-ahead.
 func computeFigures(s Snapshot, elapsed time.Duration, pos InputPosition, rate float64) figures {
 	f := figures{snap: s, elapsed: elapsed, rate: rate, bytesRead: pos.BytesRead, eta: -1}
 	switch {
@@ -59,13 +57,10 @@ func computeFigures(s Snapshot, elapsed time.Duration, pos InputPosition, rate f
 	return f
 }
 
-// rateWindow is how far back the rate looks: long enough to smooth the bursts of a worker
-// pool, short enough that the ETA follows a change of pace (a --resume carries its rows over
-// at once; a server slows down).
+// rateWindow smooths a worker pool's bursts, and lets the ETA follow a change of pace.
 const rateWindow = 10 * time.Second
 
-// rateMeter is the recent rate of rows: from the newest sample at least rateWindow old (or
-// the start) to now.
+// rateMeter is the rate of rows from the newest sample at least rateWindow old (or the start).
 type rateMeter struct {
 	samples []rateSample
 }
@@ -94,8 +89,8 @@ func (m *rateMeter) add(at time.Time, rows int64) float64 {
 	return 0
 }
 
-// shownStatuses are the statuses the progress shows: created, invalid and failed always (the
-// figures people watch), the others once they occur.
+// shownStatuses are created, invalid and failed (the figures people watch), and the others
+// once they occur.
 func shownStatuses(s Snapshot) []Status {
 	var out []Status
 	for _, status := range statusOrder {
@@ -113,11 +108,8 @@ func shownStatuses(s Snapshot) []Status {
 
 const barWidth = 20
 
-// renderBar draws one frame:
-//
-//	[========>           ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created 4 100  invalid 13  failed 0
-//
-// and without a known total (stdin): 4 213 rows  1.2 MiB read  812 rows/s  created …
+// renderBar draws one frame, "[====>     ] 4 213/10 000 rows  42%  812 rows/s  ETA 7s  created
+// 4 100  invalid 13  failed 0", or without a total "4 213 rows  1.2 MiB read  812 rows/s  …".
 func renderBar(f figures) string {
 	var b strings.Builder
 	if f.known {

@@ -6,43 +6,68 @@ package report
 // Status is what happened to one input row; the values are the report's contract.
 type Status string
 
-// The statuses of the design's report table.
+// The statuses of the design's report table, and undo's.
 const (
 	StatusCreated     Status = "created"     // 201, the user exists now
 	StatusUpdated     Status = "updated"     // --on-existing update: fields were patched
 	StatusUnchanged   Status = "unchanged"   // --on-existing update: already equal
-	StatusDeactivated Status = "deactivated" // --deactivate-missing: not in the file, set inactive (line 0)
+	StatusDeactivated Status = "deactivated" // --deactivate-missing or undo: set inactive
+	StatusDeleted     Status = "deleted"     // undo --delete: the user is gone (F-D1)
 	StatusExists      Status = "exists"      // username taken; success with skip, failure with fail
+	StatusSkipped     Status = "skipped"     // a deactivation or undo left the user alone; error says why
 	StatusPlanned     Status = "planned"     // dry run: valid, would be sent
 	StatusInvalid     Status = "invalid"     // refused before sending (client-side check)
 	StatusRejected    Status = "rejected"    // authentik answered 400
 	StatusFailed      Status = "failed"      // gave up: network, 5xx after retries, unexpected answer
-	StatusDeleted     Status = "deleted"     // undo --delete: the user is gone
-	StatusSkipped     Status = "skipped"     // a deactivation or undo left the user alone; error says why
 )
 
-// Result is one report row. Line is the input file's own line number (0 for rows that are
-// not in the file, such as deactivated users). Password and token never reach a Result.
+// statusOrder is the order of the summary, the progress line and the metrics: successes
+// first, then the failures.
+var statusOrder = [...]Status{
+	StatusCreated, StatusUpdated, StatusUnchanged, StatusDeactivated, StatusDeleted, StatusExists,
+	StatusSkipped, StatusPlanned, StatusInvalid, StatusRejected, StatusFailed,
+}
+
+// statusIndex returns the status's position in statusOrder, or -1 for an unknown status.
+func statusIndex(s Status) int {
+	for i, known := range statusOrder {
+		if known == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Known reports whether s is one of the report's statuses.
+func (s Status) Known() bool { return statusIndex(s) >= 0 }
+
+// Result is one report row (CSV columns: csvRow). Line is the input file's own line number, 0
+// for rows not in the file (deactivated users). Password and token never reach a Result.
 type Result struct {
-	Line       int      `json:"line" csv:"line"`
-	Username   string   `json:"username" csv:"username"`
-	Status     Status   `json:"status" csv:"status"`
-	HTTPStatus int      `json:"http_status,omitempty" csv:"http_status"`
-	PK         int      `json:"pk,omitempty" csv:"pk"`
-	UUID       string   `json:"uuid,omitempty" csv:"uuid"`
-	Attempts   int      `json:"attempts" csv:"attempts"`
-	Error      string   `json:"error,omitempty" csv:"error"`
-	Warnings   Warnings `json:"warnings,omitempty" csv:"warnings"`
-	// Action says what was or would be done beyond the status: in a dry run with --url,
-	// "create", "update: name, email", "unchanged", "skip (exists)", "deactivate"; after an
-	// update, which fields were patched.
-	Action string `json:"action,omitempty" csv:"action"`
-	// Input is the fingerprint of the input file the row came from; --resume refuses a
-	// report whose fingerprint differs from the file being imported.
-	Input string `json:"input,omitempty" csv:"input"`
-	// Onboarding is the recovery e-mail of --send-recovery-email: OnboardingSent, or why it
-	// was not sent (authentik's message); empty when none was asked for.
-	Onboarding string `json:"onboarding,omitempty" csv:"onboarding"`
+	Line       int      `json:"line"`
+	Username   string   `json:"username"`
+	Status     Status   `json:"status"`
+	HTTPStatus int      `json:"http_status,omitempty"`
+	PK         int      `json:"pk,omitempty"`
+	UUID       string   `json:"uuid,omitempty"`
+	Attempts   int      `json:"attempts"`
+	Error      string   `json:"error,omitempty"`
+	Warnings   Warnings `json:"warnings,omitempty"`
+	// Action says what was or would be done beyond the status: "create", "update: name,
+	// email", "skip (exists)", "deactivate".
+	Action string `json:"action,omitempty"`
+	Input  string `json:"input,omitempty"` // the input's fingerprint, checked by --resume
+	// Onboarding is OnboardingSent, or why the recovery e-mail was not sent; empty when none
+	// was asked for.
+	Onboarding string `json:"onboarding,omitempty"`
+	// Problems are an invalid row's reasons, for the summary's breakdown; not in the report.
+	Problems []Problem `json:"-"`
+}
+
+// Problem is one reason a row is invalid: the field ("" for the row as a whole) and the
+// message without the failing value, so that rows with the same problem count together.
+type Problem struct {
+	Field, Message string
 }
 
 // OnboardingSent is the onboarding cell of a row whose recovery e-mail authentik sent.
@@ -60,11 +85,9 @@ func (r Result) Failed() bool {
 	case StatusInvalid, StatusRejected, StatusFailed:
 		return true
 	case StatusCreated:
-		// The user exists, but its recovery e-mail was not sent: the run exits 1.
 		return r.OnboardingFailed()
 	case StatusExists:
-		// --on-existing fail writes why into Error; --on-existing skip leaves it empty.
-		return r.Error != ""
+		return r.Error != "" // --on-existing fail says why; skip leaves it empty
 	}
 	return false
 }
@@ -73,9 +96,8 @@ func (r Result) Failed() bool {
 func (r Result) Done() bool {
 	switch r.Status {
 	case StatusCreated:
-		// A created user whose recovery e-mail was not sent is finished by --resume.
-		return !r.OnboardingFailed()
-	case StatusUpdated, StatusUnchanged, StatusDeactivated:
+		return !r.OnboardingFailed() // --resume sends the missing recovery e-mail
+	case StatusUpdated, StatusUnchanged, StatusDeactivated, StatusDeleted:
 		return true
 	case StatusExists:
 		return r.Error == ""

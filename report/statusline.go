@@ -6,21 +6,19 @@ import (
 	"unicode/utf8"
 )
 
-// clearLine returns the cursor to the start of the line and erases it (ANSI "erase in line").
-const clearLine = "\r\x1b[K"
+const clearLine = "\r\x1b[K" // to the start of the line, and erase it (ANSI "erase in line")
 
 // StatusLine is a terminal whose last line holds a status (the progress bar) while other
 // writers (the logger, the summary) write whole lines: each Write clears the status, writes
 // its text, and redraws the status below it, so a log line never lands inside the bar.
 // Its methods are safe for concurrent use.
 type StatusLine struct {
-	mu     sync.Mutex
-	out    io.Writer
-	width  func() int // the terminal's columns; nil or <= 0: unknown
-	status string     // what Show last asked for
-	shown  bool       // status is on the screen
-	// midLine: the last Write did not end its line, so the status waits for the rest.
-	midLine bool
+	mu      sync.Mutex
+	out     io.Writer
+	width   func() int // the terminal's columns; nil or <= 0: unknown
+	status  string     // what Show last asked for
+	shown   bool       // status is on the screen
+	midLine bool       // the last Write did not end its line: the status waits for the rest
 }
 
 // NewStatusLine wraps a terminal. width reports its columns (nil if unknown): a status

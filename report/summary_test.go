@@ -3,9 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,8 @@ func TestTally(t *testing.T) {
 	s := sampleSummary(t)
 	wantCounts := map[Status]int64{
 		StatusCreated: 1, StatusUpdated: 1, StatusUnchanged: 1, StatusDeactivated: 1,
-		StatusExists: 2, StatusPlanned: 1, StatusInvalid: 1, StatusRejected: 1, StatusFailed: 2, StatusDeleted: 0, StatusSkipped: 0,
+		StatusExists: 2, StatusPlanned: 1, StatusInvalid: 1, StatusRejected: 1, StatusFailed: 2,
+		StatusDeleted: 0, StatusSkipped: 0,
 	}
 	if !reflect.DeepEqual(s.Counts, wantCounts) {
 		t.Errorf("Counts = %v, want %v", s.Counts, wantCounts)
@@ -108,6 +111,11 @@ func TestWriteText(t *testing.T) {
 		edit   func(*Summary)
 	}{
 		{"failed run", "summary.golden.txt", func(*Summary) {}},
+		{"invalid breakdown", "summary-problems.golden.txt", func(s *Summary) {
+			s.Counts[StatusInvalid] = 12205
+			s.InvalidProblems = []ProblemCount{{"email", "Enter a valid email address.", 12020}, {"username", "This field must be unique.", 80}, {"", "Invalid data.", 3}}
+			s.InvalidOtherProblems = 102
+		}},
 		{"dry run", "summary-dry-run.golden.txt", func(s *Summary) {
 			s.Counts = map[Status]int64{StatusPlanned: 12345, StatusInvalid: 3}
 			s.Rows, s.Failed, s.Retries = 12348, 3, 0
@@ -175,21 +183,20 @@ func TestWritePrometheusParses(t *testing.T) {
 				t.Fatalf("output does not parse: %v\n%s", err, buf.String())
 			}
 
-			rows := families["akimport_rows"]
+			rows := families["akimport_last_run_rows"]
 			if rows == nil || len(rows.GetMetric()) != len(statusOrder) {
-				t.Fatalf("akimport_rows = %v, want one sample per status", rows)
+				t.Fatalf("akimport_last_run_rows = %v, want one sample per status", rows)
 			}
 			for _, m := range rows.GetMetric() {
 				status := Status(m.GetLabel()[0].GetValue())
 				if got, want := m.GetGauge().GetValue(), float64(s.Counts[status]); got != want {
-					t.Errorf("akimport_rows{status=%q} = %v, want %v", status, got, want)
+					t.Errorf("akimport_last_run_rows{status=%q} = %v, want %v", status, got, want)
 				}
 			}
 			finished := float64(s.FinishedAt.Unix())
 			want := map[string]float64{
-				"akimport_rows_total":                 11,
-				"akimport_retries_total":              7,
-				"akimport_carried_over_rows":          0,
+				"akimport_last_run_retries":           7,
+				"akimport_last_run_carried_over_rows": 0,
 				"akimport_duration_seconds":           4,
 				"akimport_last_run_timestamp_seconds": finished,
 				"akimport_exit_code":                  float64(tt.exitCode),
@@ -206,7 +213,7 @@ func TestWritePrometheusParses(t *testing.T) {
 				t.Errorf("akimport_last_success_timestamp_seconds present = %v, want %v", ok, tt.wantSuccess)
 			}
 			// The sample's one recovery e-mail was sent: a family with a sample per result.
-			emails := families["akimport_recovery_emails"]
+			emails := families["akimport_last_run_recovery_emails"]
 			if emails == nil || len(emails.GetMetric()) != 2 {
 				t.Fatalf("akimport_recovery_emails = %v, want sent and not_sent", emails)
 			}
@@ -216,7 +223,7 @@ func TestWritePrometheusParses(t *testing.T) {
 					t.Errorf("akimport_recovery_emails{result=%q} = %v, want %v", m.GetLabel()[0].GetValue(), m.GetGauge().GetValue(), wantN)
 				}
 			}
-			if got, want := len(families), len(want)+2; got != want { // + akimport_rows, akimport_recovery_emails
+			if got, want := len(families), len(want)+2; got != want { // + the two labelled families
 				t.Errorf("%d metric families, want %d", got, want)
 			}
 		})
@@ -273,5 +280,68 @@ func TestWritePrometheusFileIsAtomic(t *testing.T) {
 
 	if err := WritePrometheusFile(filepath.Join(dir, "missing", "x.prom"), sampleSummary(t)); err == nil {
 		t.Error("WritePrometheusFile into a missing directory: want an error")
+	}
+}
+
+func TestInvalidBreakdown(t *testing.T) {
+	tally := NewTally(nil)
+	// 12 kinds: kind k has k+1 rows; every row also has the shared problem.
+	shared := Problem{"username", "This field may not be blank."}
+	for k := range 12 {
+		for range k + 1 {
+			tally.Add(Result{Line: 2, Status: StatusInvalid, Problems: []Problem{{"email", fmt.Sprintf("kind %02d", k)}, shared}})
+		}
+	}
+	tally.Add(Result{Line: 2, Status: StatusRejected, Problems: []Problem{shared}}) // not invalid: not counted
+	s := tally.Summary()
+	want := []ProblemCount{{"username", "This field may not be blank.", 78}}
+	for k := 11; len(want) < topProblems; k-- {
+		want = append(want, ProblemCount{"email", fmt.Sprintf("kind %02d", k), int64(k + 1)})
+	}
+	if !reflect.DeepEqual(s.InvalidProblems, want) {
+		t.Errorf("InvalidProblems = %v, want %v", s.InvalidProblems, want)
+	}
+	if s.InvalidOtherProblems != 1+2+3 { // kinds 00, 01, 02
+		t.Errorf("InvalidOtherProblems = %d, want 6", s.InvalidOtherProblems)
+	}
+
+	// Memory stays bounded whatever the messages: kinds beyond the cap count as other.
+	tally = NewTally(nil)
+	for i := range maxProblemKinds + 5 {
+		tally.Add(Result{Status: StatusInvalid, Problems: []Problem{{"email", strconv.Itoa(i)}}})
+	}
+	if len(tally.problems) != maxProblemKinds || tally.Summary().InvalidOtherProblems != maxProblemKinds+5-topProblems {
+		t.Errorf("%d kinds kept, other %d", len(tally.problems), tally.Summary().InvalidOtherProblems)
+	}
+}
+
+func TestWriteSummaryLine(t *testing.T) {
+	s := sampleSummary(t)
+	s.InvalidProblems = []ProblemCount{{"email", "Enter a valid email address.", 1}}
+	var buf bytes.Buffer
+	if err := WriteSummaryLine(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	line := buf.String()
+	if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") {
+		t.Fatalf("want exactly one line, got %q", line)
+	}
+	var got struct {
+		Summary
+		Level string `json:"level"`
+		TS    string `json:"ts"`
+		Msg   string `json:"msg"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, line)
+	}
+	if got.Level != "info" || got.Msg != "summary" || got.TS != "2025-11-25T09:00:04.000Z" {
+		t.Errorf("level %q ts %q msg %q", got.Level, got.TS, got.Msg)
+	}
+	if !reflect.DeepEqual(got.Summary, s) {
+		t.Errorf("fields = %+v, want %+v", got.Summary, s)
+	}
+	if !strings.HasPrefix(line, `{"level":"info","ts":`) {
+		t.Errorf("zap puts level, ts and msg first: %s", line)
 	}
 }

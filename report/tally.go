@@ -1,27 +1,33 @@
 package report
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Tally counts the rows of one run. Like the Writer, it belongs to the one goroutine that
 // owns the report, so it takes no locks.
 type Tally struct {
-	now     func() time.Time
-	started time.Time
-	snap    Snapshot
+	now      func() time.Time
+	started  time.Time
+	snap     Snapshot
+	problems map[Problem]int64 // invalid rows by problem, at most maxProblemKinds keys
+	other    int64             // problems of the kinds beyond those
 }
 
-// Snapshot is the tally's figures at one moment, as the progress display sees them. It is a
-// plain value: copying it is cheap and needs no locks.
+const (
+	maxProblemKinds = 1000 // bounds the breakdown's memory whatever the messages
+	topProblems     = 10   // kinds of problem the summary lists
+)
+
+// Snapshot is the tally's figures at one moment, for the progress display: cheap to copy.
 type Snapshot struct {
-	Rows int64 // results so far
-	// InputRows are the results of input rows (line > 0), which progress counts against
-	// the rows in the file; the deactivations (line 0) come on top.
-	InputRows int64
-	Failed    int64 // results that count against the run (Result.Failed)
-	Retries   int64 // sum of Attempts-1 over the results
-	// CarriedOver counts rows copied from the report an earlier run wrote (--resume); they
-	// are in no other figure, so the counts and rows/s describe this run.
-	CarriedOver int64
+	Rows        int64 // results so far
+	InputRows   int64 // results of input rows (line > 0), which progress counts against the file
+	Failed      int64 // results that count against the run (Result.Failed)
+	Retries     int64 // sum of Attempts-1 over the results
+	CarriedOver int64 // rows of an earlier run's report (--resume), in no other figure
 	// EmailsSent and EmailsNotSent count the recovery e-mails of --send-recovery-email.
 	EmailsSent, EmailsNotSent int64
 	counts                    [len(statusOrder)]int64
@@ -40,7 +46,7 @@ func NewTally(now func() time.Time) *Tally {
 	if now == nil {
 		now = time.Now
 	}
-	return &Tally{now: now, started: now()}
+	return &Tally{now: now, started: now(), problems: map[Problem]int64{}}
 }
 
 // Add counts one result.
@@ -64,10 +70,20 @@ func (t *Tally) Add(r Result) {
 	case r.OnboardingFailed():
 		t.snap.EmailsNotSent++
 	}
+	if r.Status != StatusInvalid {
+		return
+	}
+	for _, p := range r.Problems {
+		if _, ok := t.problems[p]; ok || len(t.problems) < maxProblemKinds {
+			t.problems[p]++
+		} else {
+			t.other++
+		}
+	}
 }
 
-// AddCarried counts a row carried over from an earlier run's report: done then, so it is in
-// no figure of this run but the rows of the input that are accounted for (progress).
+// AddCarried counts a row carried over from an earlier run's report: done then, so it only
+// counts towards the input rows accounted for (progress).
 func (t *Tally) AddCarried(r Result) {
 	t.snap.CarriedOver++
 	if r.Line > 0 {
@@ -78,33 +94,45 @@ func (t *Tally) AddCarried(r Result) {
 // Snapshot returns the figures so far.
 func (t *Tally) Snapshot() Snapshot { return t.snap }
 
-// Summary is the end-of-run account, for people (WriteText), machines (WriteJSON) and
-// Prometheus (WritePrometheus). Tally.Summary fills the figures; the caller fills in the
-// report path, dry run and exit code, which the tally cannot know.
+// Summary is the end-of-run account, for people (WriteText), machines (WriteJSON,
+// WriteSummaryLine) and Prometheus (WritePrometheus). The caller fills in what the tally
+// cannot know: the report path, dry run and exit code.
 type Summary struct {
 	// Counts has every status, zero counts included, so the JSON's shape does not vary.
-	Counts  map[Status]int64 `json:"counts"`
-	Rows    int64            `json:"rows"`
-	Failed  int64            `json:"failed"`
-	Retries int64            `json:"retries"`
-	// CarriedOver counts the rows --resume copied from the earlier report: done then, not now.
-	CarriedOver    int64     `json:"carried_over"`
-	ElapsedSeconds float64   `json:"elapsed_seconds"`
-	RowsPerSecond  float64   `json:"rows_per_second"`
-	ReportPath     string    `json:"report_path"`
-	DryRun         bool      `json:"dry_run"`
-	ExitCode       int       `json:"exit_code"`
-	ExitMeaning    string    `json:"exit_meaning"`
-	StartedAt      time.Time `json:"started_at"`
-	FinishedAt     time.Time `json:"finished_at"`
+	Counts      map[Status]int64 `json:"counts"`
+	Rows        int64            `json:"rows"`
+	Failed      int64            `json:"failed"`
+	Retries     int64            `json:"retries"`
+	CarriedOver int64            `json:"carried_over"` // done by an earlier run (--resume)
+	// InvalidProblems are the commonest problems of the invalid rows, most rows first (ten
+	// at most; a row with several problems counts under each); InvalidOtherProblems counts
+	// the problems of every other kind.
+	InvalidProblems      []ProblemCount `json:"invalid_problems,omitempty"`
+	InvalidOtherProblems int64          `json:"invalid_other_problems,omitempty"`
+	ElapsedSeconds       float64        `json:"elapsed_seconds"`
+	RowsPerSecond        float64        `json:"rows_per_second"`
+	ReportPath           string         `json:"report_path"`
+	DryRun               bool           `json:"dry_run"`
+	ExitCode             int            `json:"exit_code"`
+	ExitMeaning          string         `json:"exit_meaning"`
+	StartedAt            time.Time      `json:"started_at"`
+	FinishedAt           time.Time      `json:"finished_at"`
 	// Concurrency is what --concurrency auto settled on; nil with a fixed --concurrency.
 	Concurrency *Concurrency `json:"concurrency,omitempty"`
 	// RecoveryEmails counts the e-mails of --send-recovery-email; nil when none was asked for.
 	RecoveryEmails *RecoveryEmails `json:"recovery_emails,omitempty"`
+	// Plan is a dry run's plan line ("plan: 3 create, 1 update").
+	Plan string `json:"plan,omitempty"`
 }
 
-// RecoveryEmails are the recovery e-mails of a run: sent, and asked for but not sent (the
-// report's onboarding cell says why).
+// ProblemCount is how many invalid rows have one problem.
+type ProblemCount struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Rows    int64  `json:"rows"`
+}
+
+// RecoveryEmails are a run's recovery e-mails, sent and not (the onboarding cell says why).
 type RecoveryEmails struct {
 	Sent    int64 `json:"sent"`
 	NotSent int64 `json:"not_sent"`
@@ -112,32 +140,43 @@ type RecoveryEmails struct {
 
 // Concurrency is the limit on requests in flight that --concurrency auto found.
 type Concurrency struct {
-	Mode  string `json:"mode"`  // "auto"
-	Limit int    `json:"limit"` // at the end of the run: what it settled on
-	// MinSeen and MaxSeen are the range it moved in once its first ramp-up ended.
-	MinSeen        int `json:"min_seen"`
-	MaxSeen        int `json:"max_seen"`
-	MaxConcurrency int `json:"max_concurrency"` // --max-concurrency, its bound
-	Decreases      int `json:"decreases"`       // times it shrank: rising latency or overload answers
+	Mode           string `json:"mode"`     // "auto"
+	Limit          int    `json:"limit"`    // what it settled on at the end
+	MinSeen        int    `json:"min_seen"` // the range it moved in after its first ramp-up
+	MaxSeen        int    `json:"max_seen"`
+	MaxConcurrency int    `json:"max_concurrency"` // --max-concurrency, its bound
+	Decreases      int    `json:"decreases"`       // times it shrank: rising latency or overload answers
 }
 
-// Summary returns the figures with the run ending now. Call it once, at the end, and hand the
-// same value to every summary writer so they agree.
+// Summary returns the figures with the run ending now; hand the one value to every writer.
 func (t *Tally) Summary() Summary {
 	finished := t.now()
 	elapsed := finished.Sub(t.started).Seconds()
 	s := Summary{
-		Counts:         make(map[Status]int64, len(statusOrder)),
-		Rows:           t.snap.Rows,
-		Failed:         t.snap.Failed,
-		Retries:        t.snap.Retries,
-		CarriedOver:    t.snap.CarriedOver,
-		ElapsedSeconds: elapsed,
-		StartedAt:      t.started,
-		FinishedAt:     finished,
+		Counts:               make(map[Status]int64, len(statusOrder)),
+		Rows:                 t.snap.Rows,
+		Failed:               t.snap.Failed,
+		Retries:              t.snap.Retries,
+		CarriedOver:          t.snap.CarriedOver,
+		InvalidOtherProblems: t.other,
+		ElapsedSeconds:       elapsed,
+		StartedAt:            t.started,
+		FinishedAt:           finished,
 	}
 	for i, status := range statusOrder {
 		s.Counts[status] = t.snap.counts[i]
+	}
+	for p, n := range t.problems {
+		s.InvalidProblems = append(s.InvalidProblems, ProblemCount{p.Field, p.Message, n})
+	}
+	slices.SortFunc(s.InvalidProblems, func(a, b ProblemCount) int {
+		return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message))
+	})
+	if len(s.InvalidProblems) > topProblems {
+		for _, p := range s.InvalidProblems[topProblems:] {
+			s.InvalidOtherProblems += p.Rows
+		}
+		s.InvalidProblems = s.InvalidProblems[:topProblems]
 	}
 	if elapsed > 0 {
 		s.RowsPerSecond = float64(s.Rows) / elapsed

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -242,5 +243,30 @@ func TestCreateBufferedWritesEverythingOnClose(t *testing.T) {
 		if n != 5000 {
 			t.Errorf("%s: read back %d rows, want 5000", name, n)
 		}
+	}
+}
+
+// /dev/null and other files that are not regular work as a report, --summary-json and
+// --metrics-file: nothing syncs them, nothing renames over them.
+func TestNonRegularFiles(t *testing.T) {
+	const null = "/dev/null"
+	if info, err := os.Stat(null); err != nil || info.Mode().IsRegular() {
+		t.Skip("no /dev/null device here")
+	}
+	for _, create := range []func(string, Format, io.Writer) (Writer, error){Create, CreateBuffered} {
+		w, err := create(null, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeAll(t, w, sampleResults())
+	}
+	if err := WriteJSON(null, Summary{}); err != nil {
+		t.Errorf("WriteJSON: %v", err)
+	}
+	if err := WritePrometheusFile(null, Summary{}); err != nil {
+		t.Errorf("WritePrometheusFile: %v", err)
+	}
+	if info, err := os.Stat(null); err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", null, info.Mode(), err)
 	}
 }

@@ -50,7 +50,7 @@ func akimportBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(buildDir, "akimport")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

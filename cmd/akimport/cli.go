@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,23 +24,16 @@ type environment struct {
 	stderr     io.Writer
 	isTerminal bool
 	abort      <-chan struct{} // closed by a second signal
+	httpClient *http.Client    // nil: the importer's own; tests inject one
 }
 
-// importOptions are the import command's flags as typed by the user.
+// importOptions are the import command's flags: most go straight into cfg, which Validate
+// checks; the rest need parsing.
 type importOptions struct {
 	connectionFlags
-	format, report, reportFormat, resume, mapping  string
-	onExisting, logFormat, progress, maxDeactivate string
-	lookup                                         string
-	reactivate                                     bool
-	scopePath, summaryJSON, metricsFile            string
-	dryRun, deactivateMissing, verbose             bool
-	burst, retries, maxErrors, maxConcurrency      int
-	concurrency                                    string
-	rate                                           float64
-	timeout, progressInterval                      time.Duration
-	sendRecoveryEmail                              string
-	startupWait                                    time.Duration
+	cfg                                                         importer.Config
+	format, reportFormat, concurrency, maxDeactivate, logFormat string
+	verbose                                                     bool
 }
 
 const exitCodesHelp = `Exit codes:
@@ -81,7 +73,7 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	root.SetErr(env.stderr)
 	root.AddCommand(newImportCommand(ctx, env, code, runImport), newUndoCommand(ctx, env, code, runUndo), &cobra.Command{
 		Use:   "version",
-		Short: "Print the version and commit",
+		Short: "Print the version, the commit and its date",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
@@ -90,8 +82,8 @@ and writes a report with one line per input row: created, or exactly why not.`,
 	return root
 }
 
-// runImport is what the import command calls once the configuration is complete; tests
-// replace it to check argv → config without importing anything.
+// runFunc is what the import command calls with the complete configuration; tests replace
+// it to check argv → config without importing anything.
 type runFunc func(ctx context.Context, cfg importer.Config) error
 
 func runImport(ctx context.Context, cfg importer.Config) error {
@@ -150,99 +142,104 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 			return nil
 		},
 	}
-	d := importer.Defaults()
+	c := &opts.cfg
+	*c = importer.Defaults()
+	c.GroupsMode = importer.GroupsReplace
 	f := cmd.Flags()
 	f.SortFlags = false
 	opts.connectionFlags.register(f)
 	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
-	f.StringVar(&opts.report, "report", d.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
+	f.StringVar(&c.MappingFile, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
+	group(f, "input", false, "format", "mapping")
+	// The input group's flags for delimiter, encoding and sheet go here.
+
+	f.StringVar(&c.ReportPath, "report", c.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
+	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json (the summary too)")
+	f.StringVar(&c.SummaryJSON, "summary-json", "", "write the summary as JSON to this file")
+	f.StringVar(&c.MetricsFile, "metrics-file", "", "write Prometheus text-format gauges of the run to this file (node-exporter textfile collector)")
 	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
-	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(d.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
-	f.IntVar(&opts.maxConcurrency, "max-concurrency", d.MaxConcurrency, "with --concurrency auto: requests in flight at most")
-	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most, all workers together (0 = no limit)")
-	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
-	f.BoolVar(&opts.dryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
-	f.StringVar(&opts.onExisting, "on-existing", string(d.OnExisting), "when the username exists: fail, skip or update")
-	f.StringVar(&opts.lookup, "lookup", string(d.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
-	f.BoolVar(&opts.reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
-	f.StringVar(&opts.resume, "resume", "", "skip the rows this earlier report records as done")
-	f.StringVar(&opts.mapping, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
-	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
-	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
-	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
-	f.StringVar(&opts.progress, "progress", d.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
-	f.DurationVar(&opts.progressInterval, "progress-interval", d.ProgressInterval, "interval of the progress log lines when not on a terminal")
-	f.IntVar(&opts.maxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
-	f.BoolVar(&opts.deactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
-	f.StringVar(&opts.scopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
-	f.StringVar(&opts.maxDeactivate, "max-deactivate", d.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
-	f.StringVar(&opts.summaryJSON, "summary-json", "", "write the summary as JSON to this file")
-	f.StringVar(&opts.metricsFile, "metrics-file", "", "write Prometheus text-format metrics to this file (node-exporter textfile collector)")
-	f.DurationVar(&opts.startupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
-	f.StringVar(&opts.sendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
+	f.StringVar(&c.Progress, "progress", c.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
+	f.DurationVar(&c.ProgressInterval, "progress-interval", c.ProgressInterval, "interval of the progress log lines when not on a terminal")
+	group(f, "output", false, "report", "log-format", "summary-json", "metrics-file")
+	group(f, "output", true, "report-format", "progress", "progress-interval")
+
+	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(c.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
+	f.Float64Var(&c.Rate, "rate", c.Rate, "requests per second at most, all workers together (0 = no limit)")
+	f.IntVar(&c.MaxConcurrency, "max-concurrency", c.MaxConcurrency, "with --concurrency auto: requests in flight at most")
+	f.IntVar(&c.Burst, "burst", c.Burst, "token bucket burst")
+	f.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of each HTTP request")
+	f.IntVar(&c.Retries, "retries", c.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
+	f.DurationVar(&c.StartupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
+	group(f, "pace", false, "concurrency", "rate")
+	group(f, "pace", true, "max-concurrency", "burst", "timeout", "retries", "startup-wait")
+
+	f.StringVar((*string)(&c.OnExisting), "on-existing", string(c.OnExisting), "when the username exists: fail, skip or update")
+	f.BoolVar(&c.DeactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
+	f.StringVar(&c.ScopePath, "scope-path", "", "the authentik path --deactivate-missing may touch (required with it)")
+	f.StringVar(&opts.maxDeactivate, "max-deactivate", c.MaxDeactivate.String(), "abort deactivation, changing nothing, if more would be deactivated (N or P%)")
+	f.StringVar((*string)(&c.GroupsMode), "groups-mode", string(c.GroupsMode), "with --on-existing update: replace a user's groups with the row's, or add the row's and remove none")
+	f.BoolVar(&c.Reactivate, "reactivate", false, "with --on-existing update: set listed users that are inactive in authentik active (unless the row gives is_active)")
+	f.StringVar((*string)(&c.Lookup), "lookup", string(c.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
+	f.BoolVar(&c.AllowSuperusers, "allow-superusers", false, "let --deactivate-missing deactivate superusers")
+	f.StringVar(&c.SendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
+	group(f, "sync", false, "on-existing", "deactivate-missing", "scope-path", "max-deactivate", "groups-mode")
+	group(f, "sync", true, "reactivate", "lookup", "allow-superusers", "send-recovery-email")
+
+	f.BoolVar(&c.DryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
+	f.StringVar(&c.ResumeFrom, "resume", "", "skip the rows this earlier report records as done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
+	f.IntVar(&c.MaxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
+	group(f, "run control", false, "dry-run", "resume", "verbose")
+	group(f, "run control", true, "max-errors")
 	opts.registerRefusedToken(f)
+	addHelpAll(cmd)
 	return cmd
 }
 
-// config turns the flags and the environment into the importer's configuration.
+// config completes the flags' configuration with what needs parsing and the environment.
 func (o *importOptions) config(input string, env environment, cmd *cobra.Command) (importer.Config, error) {
-	cfg := importer.Defaults()
+	cfg := o.cfg
 	cfg.Input = input
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
+	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
 	var err error
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
 		return cfg, err
 	}
-	cfg.ReportPath = o.report
-	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
+	if err := o.refuseTokenFileAsOutput([2]string{"--report", cfg.ReportPath}, [2]string{"--summary-json", cfg.SummaryJSON}, [2]string{"--metrics-file", cfg.MetricsFile}); err != nil {
+		return cfg, err
+	}
 	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {
 		return cfg, err
 	}
 	if cmd.Flags().Changed("max-concurrency") && !cfg.ConcurrencyAuto {
 		return cfg, errors.New("--max-concurrency is the bound of --concurrency auto; with a number, --concurrency is the bound")
 	}
-	cfg.MaxConcurrency, cfg.Rate, cfg.Burst = o.maxConcurrency, o.rate, o.burst
 	if cfg.ConcurrencyAuto {
 		cfg.Concurrency = cfg.MaxConcurrency // a worker for every request the limit may allow
 	}
-	cfg.Timeout, cfg.Retries = o.timeout, o.retries
-	cfg.DryRun = o.dryRun
-	cfg.OnExisting = importer.OnExisting(o.onExisting)
-	cfg.Lookup, cfg.Reactivate = importer.LookupMode(o.lookup), o.reactivate
-	cfg.ResumeFrom, cfg.MappingFile, cfg.MaxErrors = o.resume, o.mapping, o.maxErrors
-	cfg.DeactivateMissing, cfg.ScopePath = o.deactivateMissing, o.scopePath
 	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {
 		return cfg, err
 	}
-	cfg.SummaryJSON, cfg.MetricsFile = o.summaryJSON, o.metricsFile
-	cfg.SendRecoveryEmail, cfg.StartupWait = o.sendRecoveryEmail, o.startupWait
-	cfg.Progress, cfg.ProgressInterval = o.progress, o.progressInterval
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
-	cfg.Abort = env.abort
+	cfg.Abort, cfg.HTTPClient = env.abort, env.httpClient
 	cfg.Version, _ = versionInfo()
+	cfg.LogJSON = o.logFormat == "json"
 	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, stderr); err != nil {
 		return cfg, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	return cfg, cfg.Validate()
 }
 
-// readToken takes the token from --token-file, else from AUTHENTIK_TOKEN.
-func readToken(path string, getenv func(string) string) (string, error) {
-	if path == "" {
-		return strings.TrimSpace(getenv("AUTHENTIK_TOKEN")), nil
+// parseConcurrency reads --concurrency: a number of requests in flight, or "auto" to let
+// akimport find the server's pace (bounded by --max-concurrency).
+func parseConcurrency(s string) (n int, auto bool, err error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return 0, true, nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
+	if n, err = strconv.Atoi(strings.TrimSpace(s)); err != nil {
+		return 0, false, fmt.Errorf("--concurrency %q: want a number of requests in flight, or auto", s)
 	}
-	token := strings.TrimSpace(string(b))
-	if token == "" {
-		return "", fmt.Errorf("--token-file %s is empty", path)
-	}
-	return token, nil
+	return n, false, nil
 }

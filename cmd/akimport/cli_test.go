@@ -117,6 +117,19 @@ func TestArgvToConfig(t *testing.T) {
 					t.Errorf("got report %q format %q", c.ReportPath, c.ReportFormat)
 				}
 			}},
+		{name: "new flags", args: []string{"--groups-mode", "add", "--allow-superusers", "--log-format", "json", "hr.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.GroupsMode != importer.GroupsAdd || !c.AllowSuperusers || !c.LogJSON {
+					t.Errorf("got groups mode %q, allow superusers %v, log JSON %v", c.GroupsMode, c.AllowSuperusers, c.LogJSON)
+				}
+			}},
+		{name: "groups mode defaults to replace", args: []string{"hr.csv"}, env: base,
+			check: func(t *testing.T, c importer.Config) {
+				if c.GroupsMode != importer.GroupsReplace || c.AllowSuperusers || c.LogJSON {
+					t.Errorf("got groups mode %q, allow superusers %v, log JSON %v", c.GroupsMode, c.AllowSuperusers, c.LogJSON)
+				}
+			}},
+		{name: "bad groups mode", args: []string{"--groups-mode", "merge", "users.csv"}, env: base, wantErr: "--groups-mode"},
 		{name: "bad lookup", args: []string{"--lookup", "sometimes", "users.csv"}, env: base, wantErr: "--lookup"},
 		{name: "reactivate needs update", args: []string{"--reactivate", "users.csv"}, env: base, wantErr: "--reactivate needs --on-existing update"},
 		{name: "bad report format", args: []string{"--report-format", "xml", "users.csv"}, env: base, wantErr: "--report-format"},
@@ -181,5 +194,57 @@ func TestExitCodeOfUsageErrors(t *testing.T) {
 	}
 	if code := execute(context.Background(), []string{"version"}, e); code != 0 {
 		t.Errorf("version exit code %d", code)
+	}
+}
+
+// Mistakes with the token get a one-line fix, exit 2, and never echo what may be a token.
+func TestTokenMistakes(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	bearerFile := filepath.Join(dir, "bearer")
+	for p, content := range map[string]string{tokenFile: "ak-file-token\n", bearerFile: "Bearer ak-file-token\n"} {
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const pasted = "ak-pasted-7f3c9e1d"
+	url := map[string]string{"AUTHENTIK_URL": "https://auth.example.com"}
+	withToken := map[string]string{"AUTHENTIK_URL": "https://auth.example.com", "AUTHENTIK_TOKEN": "bearer  " + pasted}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"token given to --token-file", []string{"--token-file", pasted, "u.csv"}, url, "--token-file: no such file (the argument is not shown in case it is a token)"},
+		{"Bearer in AUTHENTIK_TOKEN", []string{"u.csv"}, withToken, `AUTHENTIK_TOKEN starts with "Bearer ": give the token alone`},
+		{"Bearer in the token file", []string{"--token-file", bearerFile, "u.csv"}, url, `starts with "Bearer ": give the token alone`},
+		{"report is the token file", []string{"--token-file", tokenFile, "--report", tokenFile, "u.csv"}, url, "--report is the --token-file"},
+		{"summary is the token file", []string{"--token-file", tokenFile, "--summary-json", filepath.Join(dir, ".", "token"), "u.csv"}, url, "--summary-json is the --token-file"},
+		{"metrics file is the token file", []string{"--token-file", tokenFile, "--metrics-file", tokenFile, "u.csv"}, url, "--metrics-file is the --token-file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			e := environment{getenv: func(k string) string { return tt.env[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr}
+			if code := execute(context.Background(), append([]string{"import"}, tt.args...), e); code != importer.ExitUsage {
+				t.Errorf("exit code %d, want %d", code, importer.ExitUsage)
+			}
+			if !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("stderr %q, want one line with %q", stderr.String(), tt.want)
+			}
+			if strings.Contains(stderr.String(), pasted) || strings.Contains(stderr.String(), "--url") {
+				t.Errorf("stderr echoes the token or blames --url: %q", stderr.String())
+			}
+			if b, _ := os.ReadFile(tokenFile); string(b) != "ak-file-token\n" {
+				t.Errorf("the token file now holds %q", b)
+			}
+		})
+	}
+	// The undo command refuses its report on the token file too.
+	var stderr bytes.Buffer
+	e := environment{getenv: func(k string) string { return url[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr}
+	if code := execute(context.Background(), []string{"undo", "--token-file", tokenFile, "--report", tokenFile, "r.csv"}, e); code != importer.ExitUsage {
+		t.Errorf("undo: exit code %d, want 2: %s", code, &stderr)
 	}
 }

@@ -3,15 +3,16 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// connectionFlags are the flags of every command that talks to authentik: where it is, the
-// token, and TLS. Each falls back on the environment the authentik tools share
-// (AUTHENTIK_URL, AUTHENTIK_TOKEN, AUTHENTIK_INSECURE).
+// connectionFlags are the flags of every command that talks to authentik. Each falls back on
+// the environment the authentik tools share (AUTHENTIK_URL, AUTHENTIK_TOKEN, AUTHENTIK_INSECURE).
 type connectionFlags struct {
 	url, tokenFile, tokenOnFlag string
 	insecure                    bool
@@ -21,10 +22,10 @@ func (c *connectionFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&c.url, "url", "", "authentik base URL, e.g. https://auth.example.com (env AUTHENTIK_URL)")
 	f.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
 	f.BoolVar(&c.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
+	group(f, "connection", false, "url", "token-file", "insecure")
 }
 
-// registerRefusedToken adds the hidden --token flag, accepted only to explain that a token
-// must never be typed as a flag value. Call it last, after the command's other flags.
+// registerRefusedToken adds a hidden --token, only to explain why a token is no flag value.
 func (c *connectionFlags) registerRefusedToken(f *pflag.FlagSet) {
 	f.StringVar(&c.tokenOnFlag, "token", "", "")
 	_ = f.MarkHidden("token")
@@ -43,12 +44,47 @@ func (c *connectionFlags) resolve(env environment, cmd *cobra.Command) (url, tok
 		return "", "", false, err
 	}
 	insecure = c.insecure
-	if !cmd.Flags().Changed("insecure") {
-		if v := env.getenv("AUTHENTIK_INSECURE"); v != "" {
-			if insecure, err = strconv.ParseBool(v); err != nil {
-				return "", "", false, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
-			}
+	if v := env.getenv("AUTHENTIK_INSECURE"); v != "" && !cmd.Flags().Changed("insecure") {
+		if insecure, err = strconv.ParseBool(v); err != nil {
+			return "", "", false, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
 		}
 	}
 	return url, token, insecure, nil
+}
+
+// readToken takes the token from --token-file, else from AUTHENTIK_TOKEN. An argument that is
+// not a file is never shown: it may be the token itself.
+func readToken(path string, getenv func(string) string) (string, error) {
+	source, token := "AUTHENTIK_TOKEN", strings.TrimSpace(getenv("AUTHENTIK_TOKEN"))
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return "", errors.New("--token-file: no such file (the argument is not shown in case it is a token)")
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("--token-file: %w", err)
+		}
+		if source, token = "--token-file "+path, strings.TrimSpace(string(b)); token == "" {
+			return "", fmt.Errorf("%s is empty", source)
+		}
+	}
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		return "", fmt.Errorf(`%s starts with "Bearer ": give the token alone (akimport sends "Bearer " itself)`, source)
+	}
+	return token, nil
+}
+
+// refuseTokenFileAsOutput refuses an output ({flag, path}) that is the token file: writing
+// it would move the token aside or overwrite it.
+func (c *connectionFlags) refuseTokenFileAsOutput(outputs ...[2]string) error {
+	token, err := os.Stat(c.tokenFile)
+	if c.tokenFile == "" || err != nil {
+		return nil
+	}
+	for _, o := range outputs {
+		if out, err := os.Stat(o[1]); o[1] != "-" && err == nil && os.SameFile(token, out) {
+			return fmt.Errorf("%s is the --token-file: writing it would destroy the token; choose another path", o[0])
+		}
+	}
+	return nil
 }

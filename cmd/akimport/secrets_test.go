@@ -131,8 +131,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 				if echo.echoed.Load() == 0 {
 					t.Error("the proxy echoed no secret: the test proves less than it says")
 				}
+				out := strings.ReplaceAll(stderr.String(), `"exit_code":1`, "exit code 1") // the summary as a JSON line
 				for _, want := range []string{"exit code 1", "Invalid pk", "[redacted]"} {
-					if !strings.Contains(stderr.String()+string(reportBytes), want) {
+					if !strings.Contains(out+string(reportBytes), want) {
 						t.Errorf("the output lacks %q", want)
 					}
 				}

@@ -2,21 +2,18 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/akimport/akimport/importer"
 )
 
-// undoOptions are the undo command's flags as typed by the user.
+// undoOptions are the undo command's flags; most go straight into cfg.
 type undoOptions struct {
 	connectionFlags
-	report, logFormat           string
-	del, dryRun, verbose        bool
-	concurrency, burst, retries int
-	rate                        float64
-	timeout                     time.Duration
+	cfg       importer.UndoConfig
+	logFormat string
+	verbose   bool
 }
 
 // undoFunc is what the undo command calls; tests replace it.
@@ -52,41 +49,49 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 			}
 			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
 			err = run(ctx, cfg)
-			*code = importer.ExitCode(err)
-			if err != nil {
+			if *code = importer.ExitCode(err); err != nil {
 				cfg.Logger.Error(err.Error())
 			}
 			return nil
 		},
 	}
-	d := importer.UndoDefaults()
+	c := &opts.cfg
+	*c = importer.UndoDefaults()
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.BoolVar(&opts.del, "delete", false, "delete the users (DELETE, for good) instead of deactivating them")
-	f.BoolVar(&opts.dryRun, "dry-run", false, "read only: report what would be done")
 	opts.connectionFlags.register(f)
-	f.StringVar(&opts.report, "report", d.ReportPath, "the undo's own report: .csv or .jsonl by extension; - for standard output")
-	f.IntVar(&opts.concurrency, "concurrency", d.Concurrency, "requests in flight at most")
-	f.Float64Var(&opts.rate, "rate", d.Rate, "requests per second at most (0 = no limit)")
-	f.IntVar(&opts.burst, "burst", d.Burst, "token bucket burst")
-	f.DurationVar(&opts.timeout, "timeout", d.Timeout, "timeout of each HTTP request")
-	f.IntVar(&opts.retries, "retries", d.Retries, "retries of a transient failure")
+	f.StringVar(&c.ReportPath, "report", c.ReportPath, "the undo's own report: .csv or .jsonl by extension; - for standard output")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
+	group(f, "output", false, "report", "log-format")
+	f.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "requests in flight at most")
+	f.Float64Var(&c.Rate, "rate", c.Rate, "requests per second at most (0 = no limit)")
+	f.IntVar(&c.Burst, "burst", c.Burst, "token bucket burst")
+	f.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of each HTTP request")
+	f.IntVar(&c.Retries, "retries", c.Retries, "retries of a transient failure")
+	group(f, "pace", false, "concurrency", "rate")
+	group(f, "pace", true, "burst", "timeout", "retries")
+	f.BoolVar(&c.Delete, "delete", false, "delete the users (DELETE, for good) instead of deactivating them")
+	f.BoolVar(&c.AllowSuperusers, "allow-superusers", false, "let undo deactivate or delete users who are superusers now")
+	group(f, "sync", false, "delete", "allow-superusers")
+	f.BoolVar(&c.DryRun, "dry-run", false, "read only: report what would be done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs")
+	group(f, "run control", false, "dry-run", "verbose")
 	opts.registerRefusedToken(f)
+	addHelpAll(cmd)
 	return cmd
 }
 
 func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Command) (importer.UndoConfig, error) {
-	cfg := importer.UndoDefaults()
-	cfg.Report, cfg.Delete, cfg.DryRun = importReport, o.del, o.dryRun
+	cfg := o.cfg
+	cfg.Report = importReport
 	var err error
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
 		return cfg, err
 	}
-	cfg.ReportPath = o.report
-	cfg.Concurrency, cfg.Rate, cfg.Burst, cfg.Timeout, cfg.Retries = o.concurrency, o.rate, o.burst, o.timeout, o.retries
-	cfg.Stdout, cfg.Stderr = env.stdout, env.stderr
+	if err := o.refuseTokenFileAsOutput([2]string{"--report", cfg.ReportPath}); err != nil {
+		return cfg, err
+	}
+	cfg.Stdout, cfg.Stderr, cfg.HTTPClient = env.stdout, env.stderr, env.httpClient
 	cfg.Version, _ = versionInfo()
 	cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr)
 	return cfg, err

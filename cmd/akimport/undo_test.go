@@ -18,14 +18,14 @@ func TestUndoArgvToConfig(t *testing.T) {
 		got = cfg
 		return nil
 	})
-	cmd.SetArgs([]string{"--delete", "--dry-run", "--report", "undo.jsonl", "--rate", "3", "import.csv"})
+	cmd.SetArgs([]string{"--delete", "--allow-superusers", "--dry-run", "--report", "undo.jsonl", "--rate", "3", "import.csv"})
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	if got.Report != "import.csv" || !got.Delete || !got.DryRun || got.ReportPath != "undo.jsonl" || got.Rate != 3 ||
-		got.URL != "https://auth.example.com" || got.Token != "env-token" || got.Concurrency != 8 {
+		got.URL != "https://auth.example.com" || got.Token != "env-token" || got.Concurrency != 8 || !got.AllowSuperusers {
 		t.Errorf("got %+v", got)
 	}
 }

@@ -1,12 +1,14 @@
 package authentik
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -20,15 +22,9 @@ import (
 type endpoint int
 
 const (
-	// collection is a list or create URL (core/users/): it always exists, so a 404 means
-	// the base URL is wrong.
-	collection endpoint = iota
-	// object is one object's URL (core/users/{pk}/): a 404 means it does not exist.
-	object
+	collection endpoint = iota // a list or create URL: it always exists, so a 404 means a wrong base URL
+	object                     // one object's URL (core/users/{pk}/): a 404 means it does not exist
 )
-
-// tlsHint is the advice for a certificate the client does not trust.
-const tlsHint = "use --insecure only if you trust this server"
 
 // answer is what came back for one request, read in full (up to the size cap).
 type answer struct {
@@ -106,12 +102,7 @@ func decodeErrorBody(h http.Header, body []byte) (detail string, fields FieldErr
 		return "", nil, false
 	}
 	fields = FieldErrors{}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if d, ok := obj[k].(string); ok && k == "detail" {
 			detail = d
 			continue
@@ -136,12 +127,7 @@ func addMessages(fe FieldErrors, field string, v any) {
 			addMessages(fe, field, m)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			addMessages(fe, field+"."+k, v[k])
 		}
 	default:
@@ -160,7 +146,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		// Beyond a day is nonsense; clamping also keeps the multiplication from overflowing.
 		return time.Duration(min(secs, 86400)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -171,17 +156,15 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// sendTrace records how far a request got, from httptrace callbacks that run on the
-// transport's goroutines.
+// sendTrace records how far a request got, from the transport's httptrace callbacks.
 type sendTrace struct {
 	gotConn     atomic.Bool
 	wrote       atomic.Bool
 	writeFailed atomic.Bool
 }
 
-// mayHaveActed: the request was written in full, or a connection was made and its write
-// did not fail (yet): the transport may report an error before the write callback runs, so
-// when in doubt, assume it was sent.
+// mayHaveActed: the request was written, or a connection was made and its write did not fail
+// (yet: the transport may report an error before the write callback runs).
 func (t *sendTrace) mayHaveActed() bool {
 	return t.wrote.Load() || (t.gotConn.Load() && !t.writeFailed.Load())
 }
@@ -197,18 +180,23 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 		invalid   x509.CertificateInvalidError
 		recordErr tls.RecordHeaderError
 		netErr    net.Error
+		dnsErr    *net.DNSError
 	)
 	switch {
 	case parent.Err() != nil:
 		e.Kind, e.Err = KindCanceled, parent.Err()
 	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
-		e.Kind, e.hint = KindFatal, tlsHint
+		e.Kind, e.hint = KindFatal, "use --insecure only if you trust this server"
 		e.Detail = "the server's TLS certificate is not trusted: " + rootCause(err).Error()
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		// net/http reports an http:// server behind an https:// URL as a plain error.
 		e.Kind = KindFatal
 		e.Detail = "the server does not speak TLS at this address"
 		e.hint = "use an http:// URL if that is what it serves"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		// A name that does not exist will not exist in a second either: a typo, not a blip.
+		e.Kind, e.hint = KindFatal, "check the host name in the URL"
+		e.Detail = fmt.Sprintf("the host %q does not resolve", dnsErr.Name)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		e.Detail = fmt.Sprintf("no answer within %s", timeout)
 	}
@@ -225,4 +213,61 @@ func rootCause(err error) error {
 		}
 		err = next
 	}
+}
+
+// permissionFor names the permission authentik checks for a request (path under the API
+// base), for the advice on a 403; "" when there is none to name.
+func permissionFor(method, path string) string {
+	switch {
+	case strings.HasPrefix(path, "core/groups/"):
+		return "authentik_core.view_group"
+	case strings.HasPrefix(path, "stages/email/"):
+		return "authentik_stages_email.view_emailstage"
+	case !strings.HasPrefix(path, "core/users/"):
+		return ""
+	case strings.HasSuffix(path, "/set_password/"), strings.HasSuffix(path, "/set_password_hash/"),
+		strings.HasSuffix(path, "/recovery_email/"):
+		return "authentik_core.reset_user_password"
+	case method == http.MethodPost:
+		return "authentik_core.add_user"
+	case method == http.MethodPatch:
+		return "authentik_core.change_user"
+	case method == http.MethodDelete:
+		return "authentik_core.delete_user"
+	}
+	return "authentik_core.view_user"
+}
+
+// routerError recognises the answer authentik's router gives while authentik starts or its
+// backend is down (F-S1), whatever the status: a top-level "error", which authentik's own
+// answers never have.
+func routerError(a answer) (string, bool) {
+	var body struct {
+		Error string `json:"error"`
+	}
+	if !bytes.Contains(a.body, []byte(`"error"`)) || json.Unmarshal(a.body, &body) != nil || body.Error == "" {
+		return "", false
+	}
+	return body.Error, true
+}
+
+// startingError is the transient error of a router answer: the request never reached
+// authentik, so it was not carried out, and it is worth retrying after Retry-After.
+func startingError(op, url string, a answer, msg string, now time.Time) *Error {
+	return &Error{
+		Op: op, URL: url, StatusCode: a.status, Kind: KindTransient,
+		Detail:     msg + " (authentik is starting or its backend is down; waiting)",
+		RetryAfter: parseRetryAfter(a.header.Get("Retry-After"), now),
+		starting:   true,
+	}
+}
+
+// StatusText describes a router answer for a log line, e.g. `200 "authentik starting"`.
+func StatusText(err error) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	msg, _, _ := strings.Cut(e.Detail, " (")
+	return fmt.Sprintf("%d %q", e.StatusCode, msg)
 }

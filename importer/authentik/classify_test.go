@@ -3,8 +3,11 @@ package authentik
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -194,5 +197,78 @@ func TestSendTraceMayHaveActed(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPermissionFor(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"POST", "core/users/", "authentik_core.add_user"},
+		{"PATCH", "core/users/7/", "authentik_core.change_user"},
+		{"GET", "core/users/", "authentik_core.view_user"},
+		{"GET", "core/users/7/", "authentik_core.view_user"},
+		{"GET", "core/users/me/", "authentik_core.view_user"},
+		{"GET", "core/groups/", "authentik_core.view_group"},
+		{"POST", "core/users/7/set_password/", "authentik_core.reset_user_password"},
+		{"POST", "core/users/7/set_password_hash/", "authentik_core.reset_user_password"},
+		{"POST", "core/users/7/recovery_email/", "authentik_core.reset_user_password"},
+		{"DELETE", "core/users/7/", "authentik_core.delete_user"},
+		{"GET", "stages/email/", "authentik_stages_email.view_emailstage"},
+		{"GET", "admin/version/", ""},
+	}
+	for _, tt := range tests {
+		if got := permissionFor(tt.method, tt.path); got != tt.want {
+			t.Errorf("permissionFor(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// A 403 names the permission the refused request needs, and is not retried.
+func TestForbiddenNamesThePermission(t *testing.T) {
+	c, _ := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, `{"detail": "You do not have permission to perform this action."}`)
+	}), ClientConfig{})
+	ctx := testCtx(t)
+	calls := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"create", func() error { _, err := c.CreateUser(ctx, &UserRequest{Username: "a"}); return err }, "authentik_core.add_user"},
+		{"patch", func() error { _, err := c.PatchUser(ctx, 7, map[string]any{"name": "A"}); return err }, "authentik_core.change_user"},
+		{"find", func() error { _, _, err := c.FindUserByUsername(ctx, "a"); return err }, "authentik_core.view_user"},
+		{"groups", func() error { _, err := c.ListGroupsPage(ctx, 1); return err }, "authentik_core.view_group"},
+		{"password", func() error { return c.SetPassword(ctx, 7, "pw") }, "authentik_core.reset_user_password"},
+		{"delete", func() error { return c.DeleteUser(ctx, 7) }, "authentik_core.delete_user"},
+	}
+	for _, tt := range calls {
+		err := tt.call()
+		if !strings.Contains(fmt.Sprint(err), "needs the permission "+tt.want) || ShouldRetry(err) || !IsFatal(err) {
+			t.Errorf("%s: %v (retry %v), want a fatal error naming %s", tt.name, err, ShouldRetry(err), tt.want)
+		}
+	}
+}
+
+// A host name that does not resolve is a typo, not a blip: fatal at once, with the fix.
+func TestUnknownHostIsFatal(t *testing.T) {
+	var dials atomic.Int32
+	tr := &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "auth.exmaple.com", IsNotFound: true}}
+	}}
+	c, err := NewClient(ClientConfig{BaseURL: "https://auth.exmaple.com", Token: testToken, HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Version(testCtx(t))
+	if !IsFatal(err) || ShouldRetry(err) || MayHaveActed(err) || !strings.Contains(err.Error(), "check the host name") {
+		t.Errorf("got %v, want a fatal error that says to check the host name", err)
+	}
+	if dials.Load() != 1 {
+		t.Errorf("%d dials, want 1", dials.Load())
+	}
+	// A resolver that does not answer is still a blip.
+	e := classifyTransport("op", "u", &net.DNSError{Err: "i/o timeout", Name: "h", IsTimeout: true}, context.Background(), time.Second, &sendTrace{})
+	if e.Kind != KindTransient {
+		t.Errorf("DNS timeout: kind %v, want transient", e.Kind)
 	}
 }

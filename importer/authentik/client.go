@@ -2,12 +2,14 @@ package authentik
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -23,37 +25,24 @@ const (
 	DefaultMaxBodyBytes = 4 << 20
 )
 
-// apiPath is the API's base path under the server URL (F-A1).
-const apiPath = "/api/v3"
-
-// pageSize is always sent: newer authentik versions default to 20 (F-L1).
-const pageSize = "100"
-
-// drainLimit is how much of an unread body is discarded so its connection can be reused;
-// a longer body is cheaper to abandon with its connection.
-const drainLimit = 64 << 10
+const (
+	apiPath    = "/api/v3" // F-A1
+	pageSize   = "100"     // always sent: newer versions default to 20 (F-L1)
+	drainLimit = 64 << 10  // a longer unread body is cheaper to abandon with its connection
+)
 
 // ClientConfig configures NewClient. Only BaseURL and Token are required.
 type ClientConfig struct {
-	// BaseURL is authentik's address, e.g. https://auth.example.com; "/api/v3" is appended
-	// unless already there.
-	BaseURL string
-	// Token is the API token, sent only as "Authorization: Bearer". Surrounding whitespace
-	// (a token file's trailing newline) is trimmed.
-	Token string
-	// Insecure skips TLS certificate verification.
-	Insecure bool
-	// Timeout bounds each request, reading its answer included (default 30s).
-	Timeout time.Duration
-	// MaxConns is how many requests may be in flight at once (default 8); the connection
-	// pool is sized to it.
-	MaxConns int
-	// UserAgent is sent with every request (default "akimport").
-	UserAgent string
-	// MaxBodyBytes caps an answer's body; a longer one is an error (default 4 MiB).
-	MaxBodyBytes int64
-	// HTTPClient replaces the client built from Insecure and MaxConns (tests). Redirects
-	// are never followed, whatever its CheckRedirect says.
+	BaseURL  string // e.g. https://auth.example.com; "/api/v3" is added unless there
+	Token    string // sent only as "Authorization: Bearer"; surrounding space is trimmed
+	Insecure bool   // skip TLS certificate verification
+	// Timeout bounds each request, its answer included (default 30s).
+	Timeout      time.Duration
+	MaxConns     int    // requests in flight at most; the pool is sized to it (default 8)
+	UserAgent    string // default "akimport"
+	MaxBodyBytes int64  // a longer answer is an error (default 4 MiB)
+	// HTTPClient replaces the client built from Insecure and MaxConns (tests). Redirects are
+	// never followed, whatever its CheckRedirect says.
 	HTTPClient *http.Client
 }
 
@@ -76,43 +65,24 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	token := strings.TrimSpace(cfg.Token)
-	if token == "" {
+	switch {
+	case token == "":
 		return nil, errors.New("authentik: no API token given")
-	}
-	if strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+	case strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
 		return nil, errors.New("authentik: the API token contains spaces or control characters; check the token file")
-	}
-	c := &Client{
-		base:      base,
-		token:     token,
-		userAgent: cmpOr(cfg.UserAgent, DefaultUserAgent),
-		timeout:   cmpOr(cfg.Timeout, DefaultTimeout),
-		maxBody:   cmpOr(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
-		now:       time.Now,
-	}
-	if cfg.Timeout < 0 || cfg.MaxConns < 0 || cfg.MaxBodyBytes < 0 {
+	case cfg.Timeout < 0 || cfg.MaxConns < 0 || cfg.MaxBodyBytes < 0:
 		return nil, errors.New("authentik: timeout, connection count and body cap must not be negative")
 	}
-	var hc http.Client
+	hc := http.Client{Transport: newTransport(cmp.Or(cfg.MaxConns, DefaultMaxConns), cfg.Insecure)}
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
-	} else {
-		hc.Transport = newTransport(cmpOr(cfg.MaxConns, DefaultMaxConns), cfg.Insecure)
 	}
 	// A redirect is reported, not followed: a POST would turn into a GET, and the user
 	// should fix the URL (e.g. http:// that redirects to https://).
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.http = &hc
-	return c, nil
-}
-
-// cmpOr is v, or def when v is zero.
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
+	return &Client{base: base, token: token, userAgent: cmp.Or(cfg.UserAgent, DefaultUserAgent),
+		timeout: cmp.Or(cfg.Timeout, DefaultTimeout), maxBody: cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		http: &hc, now: time.Now}, nil
 }
 
 // newTransport clones the default transport (proxy from the environment, HTTP/2, dial
@@ -131,28 +101,30 @@ func newTransport(maxConns int, insecure bool) *http.Transport {
 // apiBase validates a server URL and returns its API base, ending in "/api/v3/".
 func apiBase(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
-	if raw == "" {
+	shown := displayURL(raw)
+	switch {
+	case raw == "":
 		return "", errors.New("authentik: no URL given (e.g. https://auth.example.com)")
+	case !strings.Contains(raw, "://"):
+		return "", fmt.Errorf("authentik: the URL %q has no scheme: add http:// or https:// in front", shown)
+	case strings.ContainsAny(raw, "?#"):
+		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", shown)
 	}
 	u, err := url.Parse(raw)
-	raw = redactUserinfo(raw) // from here on raw is only shown in messages
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, password and all
 		}
-		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", raw, err)
+		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", shown, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("authentik: the URL %q must start with https:// or http://", raw)
+		return "", fmt.Errorf("authentik: the URL %q must start with https:// or http://", shown)
 	case u.Host == "":
-		return "", fmt.Errorf("authentik: the URL %q has no host", raw)
+		return "", fmt.Errorf("authentik: the URL %q has no host", shown)
 	case u.User != nil:
-		// Credentials in the URL would end up in error messages; the token goes elsewhere.
 		return "", errors.New("authentik: the URL must not contain a user name or password; give the token separately")
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", raw)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(path, apiPath) {
@@ -162,19 +134,19 @@ func apiBase(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// redactUserinfo hides "user:password@" in a URL that is about to be shown.
-func redactUserinfo(raw string) string {
-	scheme := strings.Index(raw, "://")
-	if scheme < 0 {
-		return raw
+// displayURL is raw as a message may show it: user info, query and fragment (which may hold
+// secrets) hidden.
+func displayURL(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i] + "?[redacted]"
 	}
-	rest := raw[scheme+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		rest = raw
 	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return raw[:scheme+3] + "[redacted]@" + rest[at+1:]
+	authority, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		return strings.TrimSuffix(raw, rest) + "[redacted]" + rest[at:]
 	}
 	return raw
 }
@@ -265,36 +237,38 @@ func (c *Client) send(ctx context.Context, r request, target string) (answer, er
 		return answer{}, startingError(r.op, target, a, msg, c.now())
 	}
 	if a.status < 200 || a.status > 299 {
-		return answer{}, classifyAnswer(r.op, target, r.ep, a, c.now())
+		e := classifyAnswer(r.op, target, r.ep, a, c.now())
+		if perm := permissionFor(r.method, r.path); a.status == http.StatusForbidden && perm != "" {
+			e.hint = "the token must be valid and its user needs the permission " + perm
+		}
+		return answer{}, e
 	}
 	return a, nil
 }
 
-// closeBody discards what is left of a body (up to drainLimit) and closes it, so the
-// connection goes back to the pool.
+// closeBody drains (up to drainLimit) and closes a body, so its connection is reused.
 func closeBody(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
 	_ = body.Close()
 }
 
-// redact removes the token and secret from everything e says. They should never be there;
-// this guards against a server or proxy that echoes a request back.
+// redact removes the token and secret from everything e says: a server or proxy may echo a
+// request back.
 func (c *Client) redact(e *Error, secret string) {
-	for _, s := range []string{c.token, secret} {
-		if s == "" {
-			continue
+	pairs := []string{c.token, "[redacted]"}
+	if secret != "" {
+		pairs = append(pairs, secret, "[redacted]")
+	}
+	r := strings.NewReplacer(pairs...)
+	e.Detail, e.URL = r.Replace(e.Detail), r.Replace(e.URL)
+	for _, msgs := range e.Fields {
+		for i, m := range msgs {
+			msgs[i] = r.Replace(m)
 		}
-		const mask = "[redacted]"
-		e.Detail = strings.ReplaceAll(e.Detail, s, mask)
-		e.URL = strings.ReplaceAll(e.URL, s, mask)
-		for f, msgs := range e.Fields {
-			for i, m := range msgs {
-				msgs[i] = strings.ReplaceAll(m, s, mask)
-			}
-			e.Fields[f] = msgs
-		}
-		if e.Err != nil && strings.Contains(e.Err.Error(), s) {
-			e.Err = &redactedError{msg: strings.ReplaceAll(e.Err.Error(), s, mask), cause: e.Err}
+	}
+	if e.Err != nil {
+		if msg := r.Replace(e.Err.Error()); msg != e.Err.Error() {
+			e.Err = &redactedError{msg: msg, cause: e.Err}
 		}
 	}
 }
@@ -321,51 +295,37 @@ func decodeJSON(op, target string, a answer, out any) error {
 	return nil
 }
 
-// decodeUser decodes an answer that must be one user.
-func (c *Client) decodeUser(op, path string, a answer) (*User, error) {
+// userCall makes r, whose answer must be one user.
+func (c *Client) userCall(ctx context.Context, r request) (*User, error) {
+	a, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	var u User
-	if err := decodeJSON(op, c.base+path, a, &u); err != nil {
+	if err := decodeJSON(r.op, c.base+r.path, a, &u); err != nil {
 		return nil, err
 	}
 	if u.PK == 0 || u.Username == "" {
-		return nil, notAuthentik(op, c.base+path, a.status, "it has no user pk or username")
+		return nil, notAuthentik(r.op, c.base+r.path, a.status, "it has no user pk or username")
 	}
 	return &u, nil
 }
 
 func userPath(pk int) string { return fmt.Sprintf("core/users/%d/", pk) }
 
-// CreateUser creates a user (POST core/users/, F-U1). On failure, see MayHaveActed before
-// trying again.
+// CreateUser creates a user (F-U1). On failure, see MayHaveActed before trying again.
 func (c *Client) CreateUser(ctx context.Context, u *UserRequest) (*User, error) {
-	const op, path = "create user", "core/users/"
-	a, err := c.do(ctx, request{op: op, method: http.MethodPost, path: path, body: u, ep: collection})
-	if err != nil {
-		return nil, err
-	}
-	return c.decodeUser(op, path, a)
+	return c.userCall(ctx, request{op: "create user", method: http.MethodPost, path: "core/users/", body: u, ep: collection})
 }
 
 // GetUser reads one user by pk; a missing one is a KindNotFound error.
 func (c *Client) GetUser(ctx context.Context, pk int) (*User, error) {
-	const op = "get user"
-	path := userPath(pk)
-	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, ep: object})
-	if err != nil {
-		return nil, err
-	}
-	return c.decodeUser(op, path, a)
+	return c.userCall(ctx, request{op: "get user", method: http.MethodGet, path: userPath(pk), ep: object})
 }
 
 // PatchUser changes the given fields of a user (F-L2); "groups" replaces the whole set.
 func (c *Client) PatchUser(ctx context.Context, pk int, fields map[string]any) (*User, error) {
-	const op = "update user"
-	path := userPath(pk)
-	a, err := c.do(ctx, request{op: op, method: http.MethodPatch, path: path, body: fields, ep: object})
-	if err != nil {
-		return nil, err
-	}
-	return c.decodeUser(op, path, a)
+	return c.userCall(ctx, request{op: "update user", method: http.MethodPatch, path: userPath(pk), body: fields, ep: object})
 }
 
 // SetPassword sets a user's password (F-L3). The password never appears in an error.
@@ -380,9 +340,8 @@ func (c *Client) SetPassword(ctx context.Context, pk int, password string) error
 // errFound stops a listing once the wanted item is seen.
 var errFound = errors.New("found")
 
-// findFirst lists path with the filter q and returns the first item that is (the filter
-// narrows the list, match decides: a misspelled or ignored filter lists everything, F-L1);
-// found is false when there is none.
+// findFirst returns the first item of path's list under filter q that matches: the filter
+// narrows, match decides (an ignored filter lists everything, F-L1).
 func findFirst[T any](ctx context.Context, c *Client, op, path string, q url.Values, match func(T) bool) (*T, bool, error) {
 	var found *T
 	err := listPages(ctx, c, op, path, q, func(item T) error {
@@ -398,23 +357,19 @@ func findFirst[T any](ctx context.Context, c *Client, op, path string, q url.Val
 	return found, found != nil, nil
 }
 
-// FindUserByUsername looks a user up by exact username (F-L1); found is false when there
-// is none.
+// FindUserByUsername looks a user up by exact username (F-L1).
 func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User, bool, error) {
 	q := url.Values{"username": {username}, "include_groups": {"false"}}
-	// The filter is exact; comparing again guards against a server that ignores it.
 	return findFirst(ctx, c, "find user", "core/users/", q, func(u User) bool { return u.Username == username })
 }
 
-// ListUsers calls fn for every user matching filter (e.g. path=…), following pagination
-// to the end, 100 users a page. Groups are left out unless filter sets include_groups.
-// An error from fn stops the listing and is returned as is.
+// ListUsers calls fn for every user matching filter (e.g. path=…), 100 a page, without
+// groups unless filter sets include_groups. An error from fn stops it and is returned.
 func (c *Client) ListUsers(ctx context.Context, filter url.Values, fn func(User) error) error {
 	return listPages(ctx, c, "list users", "core/users/", usersQuery(filter), fn)
 }
 
-// usersQuery is filter for the users list, without groups unless it asks for them (they
-// cost authentik a join per user).
+// usersQuery is filter without groups unless it asks for them (a join per user for authentik).
 func usersQuery(filter url.Values) url.Values {
 	q := cloneValues(filter)
 	if !q.Has("include_groups") {
@@ -452,9 +407,8 @@ type Page[T any] struct {
 	Results    []T
 }
 
-// ListUsersPage reads page n (from 1) of the users matching filter, 100 a page, groups left
-// out unless filter sets include_groups. A page past the end (users deleted while paging)
-// is an empty last page. Callers that read many pages retry each on its own.
+// ListUsersPage reads page n (from 1) of the users matching filter, as ListUsers does. A page
+// past the end (users deleted while paging) is an empty last page.
 func (c *Client) ListUsersPage(ctx context.Context, filter url.Values, n int) (Page[User], error) {
 	return fetchPage[User](ctx, c, "list users", "core/users/", usersQuery(filter), n)
 }
@@ -493,11 +447,5 @@ func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Val
 	return Page[T]{Pagination: *p.Pagination, Results: *p.Results}, nil
 }
 
-// cloneValues copies v so that setting paging keys does not touch the caller's map.
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v)+3)
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
+// cloneValues copies v, so that setting keys leaves the caller's map alone.
+func cloneValues(v url.Values) url.Values { out := url.Values{}; maps.Copy(out, v); return out }

@@ -2,8 +2,10 @@ package authentik
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -84,9 +86,8 @@ func (c *Client) SetPasswordHash(ctx context.Context, pk int, hash string) error
 	return err
 }
 
-// SendRecoveryEmail asks authentik to e-mail the user a recovery link through the e-mail
-// stage stagePK (F-R1): as the email_stage query parameter, or as a JSON body when
-// inBody (authentik 2026.2+).
+// SendRecoveryEmail has authentik e-mail the user a recovery link through the e-mail stage
+// stagePK (F-R1), named in the query, or in a JSON body when inBody (2026.2+).
 func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, inBody bool) error {
 	r := request{op: "send recovery e-mail", method: http.MethodPost, path: userPath(pk) + "recovery_email/", ep: object}
 	if inBody {
@@ -115,3 +116,54 @@ func (c *Client) DeleteUser(ctx context.Context, pk int) error {
 	_, err := c.do(ctx, request{op: "delete user", method: http.MethodDelete, path: userPath(pk), ep: object})
 	return err
 }
+
+// Version is an authentik release, e.g. 2026.5.1 (year.month.patch). Pre-release suffixes
+// ("-rc1") are ignored: a release candidate has its release's features.
+type Version struct {
+	Year, Month, Patch int
+}
+
+// The first releases that changed what akimport may send or meet (facts F-H1, F-R1, F-S1).
+var (
+	VersionPasswordHash = Version{2026, 5, 0} // POST core/users/{pk}/set_password_hash/
+	VersionRecoveryBody = Version{2026, 2, 0} // recovery_email's stage in a JSON body, not the query
+	VersionStarting503  = Version{2026, 8, 0} // the router answers 503 while starting
+)
+
+// ParseVersion reads "2026.5.1" (the patch may be missing; "v" and a suffix after "-" or
+// "+" are ignored).
+func ParseVersion(s string) (Version, error) {
+	text := strings.TrimPrefix(strings.TrimSpace(s), "v")
+	if i := strings.IndexAny(text, "-+ "); i >= 0 {
+		text = text[:i]
+	}
+	parts := strings.Split(text, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Version{}, fmt.Errorf("authentik version %q: want year.month.patch, e.g. 2026.5.1", s)
+	}
+	var nums [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return Version{}, fmt.Errorf("authentik version %q: want year.month.patch, e.g. 2026.5.1", s)
+		}
+		nums[i] = n
+	}
+	return Version{nums[0], nums[1], nums[2]}, nil
+}
+
+// AtLeast reports whether v is o or newer.
+func (v Version) AtLeast(o Version) bool {
+	if v.Year != o.Year {
+		return v.Year > o.Year
+	}
+	if v.Month != o.Month {
+		return v.Month > o.Month
+	}
+	return v.Patch >= o.Patch
+}
+
+// Release names the release line, e.g. "2026.5", for messages about features.
+func (v Version) Release() string { return fmt.Sprintf("%d.%d", v.Year, v.Month) }
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Year, v.Month, v.Patch) }

@@ -13,36 +13,20 @@ import (
 type Kind int
 
 const (
-	// KindUnexpected is an answer akimport has no rule for (e.g. 405, 409, a 400 that is not
-	// JSON): the row fails, the run goes on, nothing is retried.
-	KindUnexpected Kind = iota
-	// KindRejected is a 400: authentik refused this request's content (Fields or Detail).
-	KindRejected
-	// KindFatal means no request can succeed: bad token (401/403), wrong URL (404 on a list,
-	// a redirect, an answer that is not authentik's), 415, an untrusted TLS certificate.
-	KindFatal
-	// KindTransient is worth retrying: network errors, timeouts, 429, 500, 502, 503, 504.
-	KindTransient
-	// KindNotFound is a 404 on an object URL such as core/users/{pk}/.
-	KindNotFound
-	// KindCanceled is the caller's context being cancelled or reaching its deadline.
-	KindCanceled
+	KindUnexpected Kind = iota // no rule for it (405, 409, a 400 not in JSON): the row fails, no retry
+	KindRejected               // 400: authentik refused the request's content (Fields or Detail)
+	KindFatal                  // no request can succeed: token, URL, host, 415, TLS certificate
+	KindTransient              // worth retrying: network, timeouts, 429, 500, 502, 503, 504
+	KindNotFound               // 404 on an object URL such as core/users/{pk}/
+	KindCanceled               // the caller's context ended
 )
 
-var kindNames = [...]string{
-	KindUnexpected: "unexpected",
-	KindRejected:   "rejected",
-	KindFatal:      "fatal",
-	KindTransient:  "transient",
-	KindNotFound:   "not found",
-	KindCanceled:   "canceled",
-}
-
 func (k Kind) String() string {
-	if k < 0 || int(k) >= len(kindNames) {
+	names := [...]string{"unexpected", "rejected", "fatal", "transient", "not found", "canceled"}
+	if k < 0 || int(k) >= len(names) {
 		return fmt.Sprintf("Kind(%d)", int(k))
 	}
-	return kindNames[k]
+	return names[k]
 }
 
 // uniqueMessage is authentik's wording when a username is taken (F-U3).
@@ -60,39 +44,30 @@ type Error struct {
 	RetryAfter time.Duration // from Retry-After (429, 503), 0 when absent
 	Err        error         // the cause (network, TLS, decoding), if any
 
-	// mayHaveActed: the request may have reached authentik and been carried out although
-	// no success came back (see MayHaveActed).
-	mayHaveActed bool
-	// hint is advice appended to the message, e.g. about --insecure.
-	hint string
-	// starting: authentik's router answered for it (starting, backend down: F-S1).
-	starting bool
+	mayHaveActed bool   // see MayHaveActed
+	hint         string // advice appended to the message, e.g. about --insecure
+	starting     bool   // authentik's router answered for it (starting, backend down: F-S1)
 }
 
 // Error renders one line a user can act on, e.g.
 // "create user: rejected (400): email: Enter a valid email address.".
 func (e *Error) Error() string {
-	var b strings.Builder
+	msg := e.summary()
 	if e.Op != "" {
-		b.WriteString(e.Op)
-		b.WriteString(": ")
+		msg = e.Op + ": " + msg
 	}
-	b.WriteString(e.summary())
 	if reason := e.Reason(); reason != "" {
-		b.WriteString(": ")
-		b.WriteString(reason)
+		msg += ": " + reason
 	} else if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		msg += ": " + e.Err.Error()
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
 	}
 	if e.hint != "" {
-		b.WriteString("; ")
-		b.WriteString(e.hint)
+		msg += "; " + e.hint
 	}
-	return b.String()
+	return msg
 }
 
 // summary is the part of the message that says what kind of answer this was.
@@ -146,63 +121,51 @@ func (e *Error) Reason() string {
 // Unwrap gives errors.Is/As the cause, e.g. context.Canceled or a *url.Error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// kindOf is err's Kind, and whether err is an *Error at all.
-func kindOf(err error) (Kind, bool) {
+// errorOf is err's *Error, or nil.
+func errorOf(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind, true
+		return e
 	}
-	return 0, false
+	return nil
 }
 
-// IsFatal reports whether err means the run cannot go on (bad token, wrong URL, TLS).
-func IsFatal(err error) bool { k, ok := kindOf(err); return ok && k == KindFatal }
+// IsFatal reports whether err means the run cannot go on (token, URL, host, TLS).
+func IsFatal(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindFatal }
 
 // IsTransient reports whether err is worth retrying.
-func IsTransient(err error) bool { k, ok := kindOf(err); return ok && k == KindTransient }
+func IsTransient(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindTransient }
 
 // IsRejected reports whether authentik refused the request's content (400).
-func IsRejected(err error) bool { k, ok := kindOf(err); return ok && k == KindRejected }
+func IsRejected(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindRejected }
 
 // IsNotFound reports whether the object asked for does not exist (404 on an object URL).
-func IsNotFound(err error) bool { k, ok := kindOf(err); return ok && k == KindNotFound }
+func IsNotFound(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindNotFound }
 
 // IsCanceled reports whether the caller's context ended the call.
 func IsCanceled(err error) bool {
-	k, ok := kindOf(err)
-	return (ok && k == KindCanceled) || errors.Is(err, context.Canceled)
+	e := errorOf(err)
+	return (e != nil && e.Kind == KindCanceled) || errors.Is(err, context.Canceled)
 }
 
 // IsUniqueViolation reports whether err is the 400 authentik gives when the username is taken.
 func IsUniqueViolation(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindRejected {
-		return false
-	}
-	return slices.Contains(e.Fields["username"], uniqueMessage)
+	e := errorOf(err)
+	return e != nil && e.Kind == KindRejected && slices.Contains(e.Fields["username"], uniqueMessage)
 }
 
-// MayHaveActed reports whether a failed request may nevertheless have been carried out by
-// authentik: it was sent and no answer, or an answer that does not rule it out (500, 502,
-// 504, a success the client could not read), came back. Before retrying a create for which
-// this is true, look the username up. It is false when authentik certainly did not act:
-// the connection was never made (DNS, refused, TLS) or the answer says so (400, 403, 404,
-// 429, 503). An error that is not the client's is assumed to have acted.
+// MayHaveActed reports whether a failed request may have been carried out: no answer, or one
+// that does not rule it out (500, 502, 504, an unreadable success); look a create up before
+// retrying it. False without a connection (DNS, refused, TLS) or with an answer that rules it
+// out (400, 403, 404, 429, 503). An error that is not the client's may have acted.
 func MayHaveActed(err error) bool {
-	if err == nil {
-		return false
-	}
-	var e *Error
-	if !errors.As(err, &e) {
-		return true
-	}
-	return e.mayHaveActed
+	e := errorOf(err)
+	return err != nil && (e == nil || e.mayHaveActed)
 }
 
 // StatusOf is the HTTP status authentik (or a proxy) answered with, 0 when no answer came.
 func StatusOf(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := errorOf(err); e != nil {
 		return e.StatusCode
 	}
 	return 0
@@ -210,8 +173,7 @@ func StatusOf(err error) int {
 
 // RetryAfterOf is the wait the server asked for with Retry-After, 0 when none.
 func RetryAfterOf(err error) time.Duration {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := errorOf(err); e != nil {
 		return e.RetryAfter
 	}
 	return 0
@@ -219,7 +181,4 @@ func RetryAfterOf(err error) time.Duration {
 
 // IsStarting reports whether err is the answer authentik's router gives while authentik
 // starts or its backend is down (F-S1): worth waiting for longer than a passing failure.
-func IsStarting(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.starting
-}
+func IsStarting(err error) bool { e := errorOf(err); return e != nil && e.starting }

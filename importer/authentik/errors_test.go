@@ -47,7 +47,7 @@ func TestErrorMessage(t *testing.T) {
 			"authentik refused the token (403): Token invalid/expired"},
 		{"network", &Error{Op: "find user", Kind: KindTransient, Err: errors.New("connection refused")},
 			"find user: no answer from authentik: connection refused"},
-		{"tls", &Error{Op: "create user", Kind: KindFatal, Detail: "the server's TLS certificate is not trusted: x509: unknown authority", hint: tlsHint},
+		{"tls", &Error{Op: "create user", Kind: KindFatal, Detail: "the server's TLS certificate is not trusted: x509: unknown authority", hint: "use --insecure only if you trust this server"},
 			"create user: cannot talk to authentik: the server's TLS certificate is not trusted: x509: unknown authority; use --insecure only if you trust this server"},
 		{"canceled", &Error{Op: "create user", Kind: KindCanceled, Err: context.Canceled},
 			"create user: canceled: context canceled"},

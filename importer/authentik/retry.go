@@ -1,31 +1,26 @@
 package authentik
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"time"
 )
 
-// DefaultMaxRetryAfter caps a server's Retry-After: a proxy asking for an hour should not
-// stall an import that long without a word.
+// DefaultMaxRetryAfter caps a server's Retry-After: a proxy asking for an hour must not stall a run.
 const DefaultMaxRetryAfter = 5 * time.Minute
 
-// ShouldRetry reports whether a failed call is worth another attempt: only transient
-// failures (network, timeouts, 429, 500, 502, 503, 504); never a 400, 403, 404, a fatal
-// answer or a cancelled context. For a create, check MayHaveActed first.
+// ShouldRetry reports whether a failed call is worth another attempt: transient failures
+// only, never a cancelled context. For a create, check MayHaveActed first.
 func ShouldRetry(err error) bool {
 	return err != nil && IsTransient(err) && !IsCanceled(err)
 }
 
 // Backoff is how long to wait before a retry: exponential from Min, capped at Max, with
-// equal jitter (between half and all of the step), unless the server said how long with
-// Retry-After.
+// equal jitter (half to all of the step), unless the server said how long (Retry-After).
 type Backoff struct {
-	Min, Max time.Duration
-	// MaxRetryAfter caps a server's Retry-After (default DefaultMaxRetryAfter).
-	MaxRetryAfter time.Duration
-	// Rand returns a number in [0, 1) for the jitter (default math/rand/v2); tests make
-	// it constant.
-	Rand func() float64
+	Min, Max      time.Duration
+	MaxRetryAfter time.Duration  // caps a server's Retry-After (default DefaultMaxRetryAfter)
+	Rand          func() float64 // in [0, 1), for the jitter (default math/rand/v2)
 }
 
 // DefaultBackoff suits a server that is restarting or briefly overloaded.
@@ -35,7 +30,7 @@ var DefaultBackoff = Backoff{Min: 500 * time.Millisecond, Max: 30 * time.Second}
 // retryAfter is used as it is, capped at MaxRetryAfter.
 func (b Backoff) Delay(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
-		return min(retryAfter, cmpOr(b.MaxRetryAfter, DefaultMaxRetryAfter))
+		return min(retryAfter, cmp.Or(b.MaxRetryAfter, DefaultMaxRetryAfter))
 	}
 	lo, hi := max(b.Min, 0), max(b.Max, b.Min, 0)
 	if hi == 0 {

@@ -4,7 +4,8 @@
 package authentik
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -90,35 +91,24 @@ type PasswordRequest struct {
 const NonFieldErrors = "non_field_errors"
 
 // FieldErrors is a 400 validation body: one key per field, each a list of messages (F-U2).
-// The client-side validation in package mapping produces the same type with the same
-// wording, so a row refused before sending reads exactly like one refused by authentik.
+// Package mapping's checks produce it with authentik's wording.
 type FieldErrors map[string][]string
 
 // Add appends a message for field.
 func (fe FieldErrors) Add(field, msg string) { fe[field] = append(fe[field], msg) }
 
-// String renders the errors as the report's error cell: fields sorted, each message as
-// "field: message", joined by "; ", e.g.
-// "email: Enter a valid email address.; username: This field may not be blank."
-// Errors that belong to no field are written without a prefix.
+// String renders the report's error cell: "email: Enter a valid email address.; username:
+// This field may not be blank." (fields sorted; errors of no field without a prefix).
 func (fe FieldErrors) String() string {
-	fields := make([]string, 0, len(fe))
-	for f := range fe {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	var b strings.Builder
-	for _, f := range fields {
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(fe)) {
+		prefix := f + ": "
+		if f == NonFieldErrors {
+			prefix = ""
+		}
 		for _, m := range fe[f] {
-			if b.Len() > 0 {
-				b.WriteString("; ")
-			}
-			if f != NonFieldErrors {
-				b.WriteString(f)
-				b.WriteString(": ")
-			}
-			b.WriteString(m)
+			parts = append(parts, prefix+m)
 		}
 	}
-	return b.String()
+	return strings.Join(parts, "; ")
 }

@@ -1,0 +1,194 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gocarina/gocsv"
+)
+
+// csvRow is the CSV report's schema: its tags are the columns in order (new ones go at the
+// end), its cell types the cell policy both ways (gocsv's TypeMarshaller, TypeUnmarshaller).
+type csvRow struct {
+	Line       count    `csv:"line"`
+	Username   text     `csv:"username"`
+	Status     Status   `csv:"status"`
+	HTTPStatus optCount `csv:"http_status"`
+	PK         optCount `csv:"pk"`
+	UUID       text     `csv:"uuid"`
+	Attempts   count    `csv:"attempts"`
+	Error      text     `csv:"error"`
+	Warnings   Warnings `csv:"warnings"`
+	Input      string   `csv:"input"`
+	Action     text     `csv:"action"`
+	Onboarding text     `csv:"onboarding"`
+}
+
+// csvHeader is csvRow's columns (a test holds them equal).
+var csvHeader = []string{"line", "username", "status", "http_status", "pk", "uuid", "attempts", "error", "warnings", "input", "action", "onboarding"}
+
+func (c csvRow) result() Result {
+	return Result{Line: int(c.Line), Username: string(c.Username), Status: c.Status, HTTPStatus: int(c.HTTPStatus),
+		PK: int(c.PK), UUID: string(c.UUID), Attempts: int(c.Attempts), Error: string(c.Error), Warnings: c.Warnings,
+		Input: c.Input, Action: string(c.Action), Onboarding: string(c.Onboarding)}
+}
+
+// text is a cell a person or another tool wrote: one a spreadsheet would run as a formula
+// (OWASP "CSV injection": = + - @, tab, CR) gets a ' in front, as does one that starts with
+// ', so that reading drops exactly one.
+type text string
+
+func (t text) MarshalCSV() (string, error)  { return neutralise(string(t)), nil }
+func (t *text) UnmarshalCSV(s string) error { *t = text(strings.TrimPrefix(s, "'")); return nil }
+
+func neutralise(cell string) string {
+	if cell != "" && strings.IndexByte("=+-@\t\r'", cell[0]) >= 0 {
+		return "'" + cell
+	}
+	return cell
+}
+
+// count is a whole number; optCount is one written empty when 0 (no answer, no user).
+type (
+	count    int
+	optCount int
+)
+
+func (n count) MarshalCSV() (string, error)     { return strconv.Itoa(int(n)), nil }
+func (n *count) UnmarshalCSV(s string) error    { return parseCount((*int)(n), s, false) }
+func (n optCount) MarshalCSV() (string, error)  { return optional(int(n)), nil }
+func (n *optCount) UnmarshalCSV(s string) error { return parseCount((*int)(n), s, true) }
+
+func optional(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// parseCount is strict where gocsv's own integers are loose ("1.5", " 7", "0x10").
+func parseCount(n *int, s string, emptyIsZero bool) error {
+	if s == "" && emptyIsZero {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || strings.Trim(s, "0123456789") != "" {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*n = v
+	return nil
+}
+
+// warningSeparator joins a row's warnings into one cell (JSONL keeps them apart).
+const warningSeparator = "; "
+
+// Warnings are a row's non-fatal remarks: one text cell in CSV, a list in JSON.
+type Warnings []string
+
+func (w Warnings) MarshalCSV() (string, error) {
+	return text(strings.Join(w, warningSeparator)).MarshalCSV()
+}
+
+func (w *Warnings) UnmarshalCSV(cell string) error {
+	var t text
+	_ = t.UnmarshalCSV(cell)
+	*w = nil
+	if t != "" {
+		*w = strings.Split(string(t), warningSeparator)
+	}
+	return nil
+}
+
+// UnmarshalCSV accepts only the report's statuses.
+func (s *Status) UnmarshalCSV(cell string) error {
+	if !Status(cell).Known() {
+		return fmt.Errorf("unknown status %q", cell)
+	}
+	*s = Status(cell)
+	return nil
+}
+
+// readCSV reads a CSV report through gocsv's Unmarshaller, which maps cells to csvRow by the
+// header's names (unknown ones ignored); skipped blank lines came before it.
+func readCSV(br *bufio.Reader, src *tailReader, skipped int, fn func(Result) error) error {
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	// torn reports whether the record that failed was the last and lacks its newline: a
+	// crash mid-write. It reads ahead, so call it only when giving up.
+	torn := func() bool { _, err := cr.Read(); return errors.Is(err, io.EOF) && src.endsUnterminated(true) }
+	um, err := gocsv.NewUnmarshaller(cr, csvRow{})
+	if errors.Is(err, io.EOF) {
+		return nil // an empty report: no rows done
+	}
+	var names []string
+	if err == nil {
+		if names, err = columnNames(um.Headers); err == nil {
+			err = um.RenormalizeHeaders(func([]string) []string { return names })
+		}
+	}
+	if err != nil {
+		if torn() {
+			return nil // the crash came before the first row
+		}
+		return fmt.Errorf("report header: %w", err)
+	}
+	for {
+		v, err := um.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err == nil {
+			if err := fn(v.(csvRow).result()); err != nil {
+				return err
+			}
+			continue
+		}
+		var parseErr *csv.ParseError
+		if errors.As(err, &parseErr) {
+			parseErr.StartLine += skipped
+			parseErr.Line += skipped
+		} else {
+			// A cell's own error, which gocsv formats as "cannot assign field at <column> …]: <error>".
+			line, _ := cr.FieldPos(0)
+			col := -1
+			_, _ = fmt.Sscanf(err.Error(), "cannot assign field at %d", &col)
+			if _, cause, ok := strings.Cut(err.Error(), "]: "); ok && col >= 0 && col < len(names) {
+				err = fmt.Errorf("column %s: %s", names[col], cause)
+			}
+			err = lineError(line+skipped, err)
+		}
+		if torn() {
+			return nil
+		}
+		return err
+	}
+}
+
+// columnNames cleans the header's names (spaces, case) and checks that the required columns
+// are there, once each.
+func columnNames(header []string) ([]string, error) {
+	names := make([]string, len(header))
+	for i, name := range header {
+		names[i] = strings.ToLower(strings.TrimSpace(name))
+		if names[i] != "" && slices.Contains(names[:i], names[i]) {
+			return nil, fmt.Errorf("column %q appears twice", names[i])
+		}
+	}
+	var missing []string
+	for _, required := range []string{"line", "status"} {
+		if !slices.Contains(names, required) {
+			missing = append(missing, required)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("missing column %s (is this an akimport report?)", strings.Join(missing, ", "))
+	}
+	return names, nil
+}
