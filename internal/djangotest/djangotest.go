@@ -1,0 +1,138 @@
+// Package djangotest asks Django's own password hashers, through Debian's python3-django and
+// a small verifier script, whether hashes verify (facts F-H2), for tests only. Tests skip
+// when the packages are missing, unless AKIMPORT_REQUIRE_DJANGO=1 (CI) makes that a failure.
+package djangotest
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Python is Debian's interpreter, for which the Debian packages are installed (a pyenv
+// python first on PATH would not see them).
+const Python = "/usr/bin/python3"
+
+// Packages are the Debian packages the verifier needs.
+const Packages = "python3-django python3-argon2 python3-bcrypt python3-passlib python3-werkzeug"
+
+//go:embed verify.py
+var script []byte
+
+var (
+	once     sync.Once
+	scriptAt string
+	missing  string
+	versions string
+)
+
+// Require skips t, or fails it under AKIMPORT_REQUIRE_DJANGO=1, when the verifier cannot run.
+func Require(t testing.TB) {
+	t.Helper()
+	once.Do(setup)
+	if missing == "" {
+		return
+	}
+	if os.Getenv("AKIMPORT_REQUIRE_DJANGO") == "1" {
+		t.Fatal(missing)
+	}
+	t.Skip(missing)
+}
+
+// Versions names the Python libraries that answered, for the test log.
+func Versions() string { once.Do(setup); return versions }
+
+func setup() {
+	dir, err := os.MkdirTemp("", "djangotest")
+	if err == nil {
+		scriptAt = filepath.Join(dir, "verify.py")
+		err = os.WriteFile(scriptAt, script, 0o600)
+	}
+	if err != nil {
+		missing = "cannot write the verifier script: " + err.Error()
+		return
+	}
+	out, err := exec.Command(Python, scriptAt, "versions").Output()
+	if err != nil {
+		missing = fmt.Sprintf("Django's hashers are not available (%v): install the Debian packages %s (apt-get install %s) to run this test", err, Packages, Packages)
+		return
+	}
+	versions = string(out)
+}
+
+// Check is one question: does Password verify against Hash?
+type Check struct {
+	Hash     string `json:"hash"`
+	Password string `json:"password"`
+}
+
+// Verdict is Django's answer: OK when check_password returned true; Err names the exception
+// Django raised instead of answering (the hash does not verify either).
+type Verdict struct {
+	OK  bool
+	Err string
+}
+
+func (v Verdict) String() string {
+	if v.Err != "" {
+		return "raises " + v.Err
+	}
+	return fmt.Sprint(v.OK)
+}
+
+// Verify asks Django's check_password about every check, in one Python process.
+func Verify(t testing.TB, checks []Check) []Verdict {
+	t.Helper()
+	Require(t)
+	in, err := json.Marshal(checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []any
+	run(t, in, &raw, "check")
+	if len(raw) != len(checks) {
+		t.Fatalf("the verifier answered %d of %d checks", len(raw), len(checks))
+	}
+	verdicts := make([]Verdict, len(raw))
+	for i, r := range raw {
+		switch r := r.(type) {
+		case bool:
+			verdicts[i].OK = r
+		case string:
+			verdicts[i].Err = r
+		default:
+			t.Fatalf("verifier answer %d: %v", i, r)
+		}
+	}
+	return verdicts
+}
+
+// Make returns hashes of password made by Django, argon2-cffi, passlib and Werkzeug, by name.
+func Make(t testing.TB, password string) map[string]string {
+	t.Helper()
+	Require(t)
+	var made map[string]string
+	run(t, nil, &made, "make", password)
+	return made
+}
+
+func run(t testing.TB, stdin []byte, out any, args ...string) {
+	t.Helper()
+	cmd := exec.Command(Python, append([]string{scriptAt}, args...)...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("verifier %s: %v\n%s", args[0], err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("verifier %s: %v", args[0], err)
+	}
+}
