@@ -5,12 +5,15 @@ package djangotest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"errors"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -36,23 +39,38 @@ var (
 func Require(t testing.TB) {
 	t.Helper()
 	once.Do(setup)
-	if missing == "" {
-		return
+	if missing != "" {
+		skip(t, missing)
 	}
+}
+
+// RequireModules skips t (fails it under AKIMPORT_REQUIRE_DJANGO=1) unless Debian's python3
+// imports every module; debs are the Debian packages that bring them.
+func RequireModules(t testing.TB, debs string, modules ...string) {
+	t.Helper()
+	if out, err := exec.Command(Python, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput(); err != nil {
+		skip(t, fmt.Sprintf("%s cannot import %s (%v: %s): install the Debian packages %s", Python, strings.Join(modules, ", "), err, bytes.TrimSpace(out), debs))
+	}
+}
+
+func skip(t testing.TB, why string) {
+	t.Helper()
 	if os.Getenv("AKIMPORT_REQUIRE_DJANGO") == "1" {
-		t.Fatal(missing)
+		t.Fatal(why)
 	}
-	t.Skip(missing)
+	t.Skip(why)
 }
 
 // Versions names the Python libraries that answered, for the test log.
 func Versions() string { once.Do(setup); return versions }
 
 func setup() {
-	dir, err := os.MkdirTemp("", "djangotest")
+	// One file per script version, shared by test processes: written aside, then renamed.
+	scriptAt = filepath.Join(os.TempDir(), fmt.Sprintf("akimport-verify-%x.py", sha256.Sum256(script)))
+	tmp, err := os.CreateTemp(os.TempDir(), "akimport-verify-*.py")
 	if err == nil {
-		scriptAt = filepath.Join(dir, "verify.py")
-		err = os.WriteFile(scriptAt, script, 0o600)
+		_, err = tmp.Write(script)
+		err = errors.Join(err, tmp.Close(), os.Rename(tmp.Name(), scriptAt))
 	}
 	if err != nil {
 		missing = "cannot write the verifier script: " + err.Error()
@@ -60,7 +78,7 @@ func setup() {
 	}
 	out, err := exec.Command(Python, scriptAt, "versions").Output()
 	if err != nil {
-		missing = fmt.Sprintf("Django's hashers are not available (%v): install the Debian packages %s (apt-get install %s) to run this test", err, Packages, Packages)
+		missing = fmt.Sprintf("Django's hashers are not available (%s %v): install the Debian packages %s", Python, err, Packages)
 		return
 	}
 	versions = string(out)
@@ -96,21 +114,40 @@ func Verify(t testing.TB, checks []Check) []Verdict {
 	}
 	var raw []any
 	run(t, in, &raw, "check")
-	if len(raw) != len(checks) {
-		t.Fatalf("the verifier answered %d of %d checks", len(raw), len(checks))
+	return verdicts(t, raw, len(checks))
+}
+
+func verdicts(t testing.TB, raw []any, n int) []Verdict {
+	t.Helper()
+	if len(raw) != n {
+		t.Fatalf("the verifier answered %d of %d questions", len(raw), n)
 	}
-	verdicts := make([]Verdict, len(raw))
+	out := make([]Verdict, len(raw))
 	for i, r := range raw {
 		switch r := r.(type) {
 		case bool:
-			verdicts[i].OK = r
+			out[i].OK = r
 		case string:
-			verdicts[i].Err = r
+			out[i].Err = r
 		default:
 			t.Fatalf("verifier answer %d: %v", i, r)
 		}
 	}
-	return verdicts
+	return out
+}
+
+// Decode asks whether Django's hasher for each hash decodes it (identify_hasher(h).decode(h)):
+// a Verdict with OK, or the exception raised.
+func Decode(t testing.TB, hashes []string) []Verdict {
+	t.Helper()
+	Require(t)
+	in, err := json.Marshal(hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []any
+	run(t, in, &raw, "decode")
+	return verdicts(t, raw, len(hashes))
 }
 
 // Make returns hashes of password made by Django, argon2-cffi, passlib and Werkzeug, by name.

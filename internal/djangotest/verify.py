@@ -4,6 +4,7 @@
 passlib and Werkzeug for akimport's tests. The tests and their expectations are Go.
 
   verify.py check < [{"hash": ..., "password": ...}, ...]  ->  [true | false | "ExceptionName", ...]
+  verify.py decode < ["hash", ...]                          ->  [true | "ExceptionName", ...]
   verify.py make PASSWORD                                   ->  {"name": "hash", ...}
   verify.py versions                                        ->  {"django": ..., ...}
 """
@@ -67,11 +68,24 @@ def check(items):
     return out
 
 
+def decode(hashes):
+    """What identify_hasher(h).decode(h) says: True, or the exception it raises."""
+    out = []
+    for h in hashes:
+        try:
+            hashers.identify_hasher(h).decode(h)
+            out.append(True)
+        except Exception as e:
+            out.append(type(e).__name__)
+    return out
+
+
 def make(pw):
     import argon2, passlib.hash as ph, werkzeug.security as ws
     from argon2.low_level import Type, hash_secret, hash_secret_raw
     fast = {"pbkdf2_sha256": {"iterations": 1000}, "pbkdf2_sha1": {"iterations": 1000},
-            "argon2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 2}, "bcrypt_sha256": {"rounds": 4}}
+            "argon2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 2}, "bcrypt_sha256": {"rounds": 4},
+            "scrypt": {"work_factor": 2**10}}
     out = {}
     for name in ("pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"):
         hasher = hashers.get_hasher(name)
@@ -124,5 +138,6 @@ def versions():
 
 if __name__ == "__main__":
     command = sys.argv[1]
-    result = check(json.load(sys.stdin)) if command == "check" else make(sys.argv[2]) if command == "make" else versions()
+    result = {"check": lambda: check(json.load(sys.stdin)), "decode": lambda: decode(json.load(sys.stdin)),
+              "make": lambda: make(sys.argv[2]), "versions": versions}[command]()
     json.dump(result, sys.stdout)

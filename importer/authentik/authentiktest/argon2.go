@@ -8,8 +8,8 @@ import (
 
 // argon2Key is Argon2 (RFC 9106) for every type and version argon2's C library verifies:
 // golang.org/x/crypto/argon2 computes only argon2i and argon2id of version 0x13, and Django
-// also verifies argon2d and hashes of argon2 1.0 (version 0x10, F-H2). One lane at a time:
-// the simulator needs the right answer, not speed.
+// also verifies argon2d and hashes of argon2 1.0 (version 0x10, F-H2). One lane at a time
+// and no SIMD: the simulator uses it only where x/crypto cannot.
 func argon2Key(typ, version uint32, password, salt []byte, t, m, lanes, keyLen uint32) []byte {
 	var h0 [blake2b.Size + 8]byte
 	b2, _ := blake2b.New512(nil)

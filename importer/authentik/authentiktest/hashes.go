@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/scrypt"
 )
@@ -58,8 +59,6 @@ func decodeDjangoHash(encoded string) (djangoHash, error) {
 	return djangoHash{}, fmt.Errorf("%w %q", errUnknownHasher, algorithm)
 }
 
-var b64 = base64.StdEncoding.EncodeToString
-
 // decodePBKDF2 reads "<iterations>$<salt>$<b64 hash>" (PBKDF2PasswordHasher.decode: int()).
 func decodePBKDF2(encoded, algorithm, rest string, h func() hash.Hash, size int) (djangoHash, error) {
 	parts := strings.SplitN(rest, "$", 3)
@@ -75,8 +74,9 @@ func decodePBKDF2(encoded, algorithm, rest string, h func() hash.Hash, size int)
 		if n < 1 || n > math.MaxInt32 || salt == "" { // hashlib raises; Django asserts a salt
 			return false
 		}
-		key, err := pbkdf2.Key(h, password, []byte(salt), int(n), size)
-		return err == nil && sameString(fmt.Sprintf("%s$%d$%s$%s", algorithm, n, salt, b64(key)), encoded)
+		return reencodes(encoded, fmt.Sprintf("%s$%d$%s$", algorithm, n, salt), size, func() ([]byte, error) {
+			return pbkdf2.Key(h, password, []byte(salt), int(n), size)
+		})
 	}}
 	if n < 600000/2 {
 		d.weak = fmt.Sprintf("%d iterations", n)
@@ -102,8 +102,9 @@ func decodeScrypt(encoded, rest string) (djangoHash, error) {
 		if n < 0 || r < 0 || p < 0 || !opensslScryptAllowed(uint64(n), uint64(r), uint64(p)) || salt == "" {
 			return false
 		}
-		key, err := scrypt.Key([]byte(password), []byte(salt), int(n), int(r), int(p), 64)
-		return err == nil && sameString(fmt.Sprintf("scrypt$%d$%s$%d$%d$%s", n, salt, r, p, b64(key)), encoded)
+		return reencodes(encoded, fmt.Sprintf("scrypt$%d$%s$%d$%d$", n, salt, r, p), 64, func() ([]byte, error) {
+			return scrypt.Key([]byte(password), []byte(salt), int(n), int(r), int(p), 64)
+		})
 	}}
 	if n < 1<<14 {
 		d.weak = fmt.Sprintf("N=%d", n)
@@ -242,7 +243,15 @@ func argon2Verify(phc, password string) bool {
 	if !ok || s != "" || len(want) < 4 || len(salt) < 8 || t < 1 || lanes < 1 || lanes > 1<<24-1 || uint64(m) < 8*uint64(lanes) || m > argon2MaxKiB {
 		return false
 	}
-	got := argon2Key(uint32(typ), version, []byte(password), salt, t, m, lanes, uint32(len(want)))
+	var got []byte
+	switch {
+	case version != 0x13 || typ == 0 || lanes > 255:
+		got = argon2Key(uint32(typ), version, []byte(password), salt, t, m, lanes, uint32(len(want)))
+	case typ == 1:
+		got = argon2.Key([]byte(password), salt, t, m, uint8(lanes), uint32(len(want)))
+	default:
+		got = argon2.IDKey([]byte(password), salt, t, m, uint8(lanes), uint32(len(want)))
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -274,6 +283,16 @@ func pyInt(s string) (int64, bool) {
 	return n, err == nil
 }
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+// reencodes reports whether encoded is prefix and the base64 of key(), the string Django's
+// verify writes and compares; text Django would never write fails before key is computed.
+func reencodes(encoded, prefix string, size int, key func() ([]byte, error)) bool {
+	text, ok := strings.CutPrefix(encoded, prefix)
+	want, err := base64.StdEncoding.DecodeString(text)
+	if !ok || err != nil || len(want) != size || base64.StdEncoding.EncodeToString(want) != text {
+		return false
+	}
+	got, err := key()
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
 
-func sameString(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
