@@ -6,9 +6,9 @@ package djangotest
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"

@@ -231,7 +231,9 @@ func argon2Verify(phc, password string) bool {
 		if s, found = strings.CutPrefix(s, "$"); !found || !ok {
 			return false
 		}
-		end := strings.IndexFunc(s, func(r rune) bool { return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", r) })
+		end := strings.IndexFunc(s, func(r rune) bool {
+			return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", r)
+		})
 		if end < 0 {
 			end = len(s)
 		}
