@@ -55,7 +55,7 @@ var refusedHashes = []struct {
 func normalizeHash(h string, fix *hashFix) (string, error) {
 	switch lower := strings.ToLower(h); {
 	case h == "":
-		return "", errors.New(msgBlank)
+		return "", errors.New("the cell is blank")
 	case h[0] == '{' && strings.HasPrefix(strings.TrimLeft(h[1:], " \t\r\n"), `"`):
 		return fromKeycloak(h, fix)
 	case strings.HasPrefix(lower, "{argon2}"):
@@ -296,18 +296,18 @@ func fromWerkzeug(h string, fix *hashFix) (string, error) {
 	salt, digest, ok := strings.Cut(rest, "$")
 	sum, err := hex.DecodeString(digest)
 	if !ok || err != nil {
-		return "", errors.New("Werkzeug: want <method>$<salt>$<hex digest>")
+		return "", errors.New("a Werkzeug hash needs <method>$<salt>$<hex digest>")
 	}
 	b64 := base64.StdEncoding.EncodeToString(sum)
 	switch a := strings.Split(method, ":"); {
 	case len(a) == 3 && a[0] == "pbkdf2" && (a[1] == "sha256" || a[1] == "sha1"):
 		return djangoPBKDF2("pbkdf2_"+a[1], a[2]+"$"+salt+"$"+b64, fix)
 	case len(a) == 2 && a[0] == "pbkdf2":
-		return "", errors.New("Werkzeug pbkdf2 without its iterations: Werkzeug's default changed between versions; write the number yours used (pbkdf2:sha256:<iterations>$…)")
+		return "", errors.New("a Werkzeug pbkdf2 hash without its iterations: Werkzeug's default changed between versions; write the number yours used (pbkdf2:sha256:<iterations>$…)")
 	case len(a) == 4 && a[0] == "scrypt":
 		return djangoScrypt(a[1]+"$"+salt+"$"+a[2]+"$"+a[3]+"$"+b64, fix)
 	}
-	return "", errors.New("Werkzeug: only pbkdf2:sha256, pbkdf2:sha1 and scrypt carry an algorithm authentik enables")
+	return "", errors.New("of Werkzeug's hashes only pbkdf2:sha256, pbkdf2:sha1 and scrypt carry an algorithm authentik enables")
 }
 
 // fromKeycloak converts a Keycloak 24+ argon2 credential as a realm export writes it
@@ -327,7 +327,7 @@ func fromKeycloak(h string, fix *hashFix) (string, error) {
 		return "", errors.New("a Keycloak pbkdf2 credential cannot be imported: its salt is binary, which Django's pbkdf2 format (a text salt) cannot carry")
 	}
 	if nested(cred.SecretData, &secret) != nil || nested(cred.CredentialData, &data) != nil {
-		return "", errors.New(`Keycloak credential: want {"secretData": …, "credentialData": …} as in a realm export`)
+		return "", errors.New(`a Keycloak credential needs {"secretData": …, "credentialData": …} as in a realm export`)
 	}
 	if data.Algorithm != "argon2" {
 		return "", errors.New("only Keycloak's argon2 credentials can be imported: its pbkdf2 ones have a binary salt and a key longer than the digest, which Django's pbkdf2 format cannot express")
@@ -338,7 +338,7 @@ func fromKeycloak(h string, fix *hashFix) (string, error) {
 	salt, okS := new(hashFix).b64(secret.Salt, base64.RawStdEncoding, 0, maxInt32)
 	sum, okH := new(hashFix).b64(secret.Value, base64.RawStdEncoding, 0, maxInt32)
 	if variant == "" || version == "" || !okS || !okH {
-		return "", errors.New("Keycloak argon2 credential: want type id, i or d, version 1.3 or 1.0, and base64 salt and value")
+		return "", errors.New("a Keycloak argon2 credential needs type id, i or d, version 1.3 or 1.0, and base64 salt and value")
 	}
 	return argon2PHC(fmt.Sprintf("$%s$%s$m=%s,t=%d,p=%s$%s$%s", variant, version, param("memory"), data.HashIterations, param("parallelism"), salt, sum), fix)
 }

@@ -59,7 +59,7 @@ func TestPasswordHashReasons(t *testing.T) {
 		{"Werkzeug bad hex", "pbkdf2:sha256:1000$salt$xyz", "hex digest"},
 		{"Keycloak pbkdf2", `{"secretData":{"value":"a","salt":"b"},"credentialData":{"algorithm":"pbkdf2-sha512"}}`, "only Keycloak's argon2"},
 		{"Keycloak unknown version", `{"secretData":{"value":"YWFhYQ","salt":"c2FsdHNhbHQ="},"credentialData":{"algorithm":"argon2","hashIterations":1,"additionalParameters":{"version":["1.2"],"type":["id"]}}}`, "version 1.3 or 1.0"},
-		{"JSON without a credential", `{"password":"x"}`, `want {"secretData"`},
+		{"JSON without a credential", `{"password":"x"}`, `needs {"secretData"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
