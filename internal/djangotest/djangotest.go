@@ -107,22 +107,30 @@ func (v Verdict) String() string {
 // Verify asks Django's check_password about every check, in one Python process.
 func Verify(t testing.TB, checks []Check) []Verdict {
 	t.Helper()
+	return ask(t, "check", checks, len(checks))
+}
+
+// Decode asks whether Django's hasher for each hash decodes it (identify_hasher(h).decode(h)):
+// a Verdict with OK, or the exception raised.
+func Decode(t testing.TB, hashes []string) []Verdict {
+	t.Helper()
+	return ask(t, "decode", hashes, len(hashes))
+}
+
+// ask sends the n questions of in to the verifier's command and reads its n answers.
+func ask(t testing.TB, command string, in any, n int) []Verdict {
+	t.Helper()
 	Require(t)
-	in, err := json.Marshal(checks)
+	stdin, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var raw []any
-	run(t, in, &raw, "check")
-	return verdicts(t, raw, len(checks))
-}
-
-func verdicts(t testing.TB, raw []any, n int) []Verdict {
-	t.Helper()
+	run(t, stdin, &raw, command)
 	if len(raw) != n {
 		t.Fatalf("the verifier answered %d of %d questions", len(raw), n)
 	}
-	out := make([]Verdict, len(raw))
+	out := make([]Verdict, n)
 	for i, r := range raw {
 		switch r := r.(type) {
 		case bool:
@@ -134,20 +142,6 @@ func verdicts(t testing.TB, raw []any, n int) []Verdict {
 		}
 	}
 	return out
-}
-
-// Decode asks whether Django's hasher for each hash decodes it (identify_hasher(h).decode(h)):
-// a Verdict with OK, or the exception raised.
-func Decode(t testing.TB, hashes []string) []Verdict {
-	t.Helper()
-	Require(t)
-	in, err := json.Marshal(hashes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw []any
-	run(t, in, &raw, "decode")
-	return verdicts(t, raw, len(hashes))
 }
 
 // Make returns hashes of password made by Django, argon2-cffi, passlib and Werkzeug, by name.
