@@ -49,7 +49,8 @@ func Require(t testing.TB) {
 func RequireModules(t testing.TB, debs string, modules ...string) {
 	t.Helper()
 	if out, err := exec.Command(Python, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput(); err != nil {
-		skip(t, fmt.Sprintf("%s cannot import %s (%v: %s): install the Debian packages %s", Python, strings.Join(modules, ", "), err, bytes.TrimSpace(out), debs))
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		skip(t, fmt.Sprintf("%s cannot import %s (%v: %s): install the Debian packages %s", Python, strings.Join(modules, ", "), err, lines[len(lines)-1], debs))
 	}
 }
 
