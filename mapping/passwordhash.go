@@ -2,213 +2,354 @@ package mapping
 
 import (
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
-// Password hashes (the password_hash column): accepted in Django's format for the hashers
-// authentik enables (pbkdf2_sha256, pbkdf2_sha1, argon2, bcrypt_sha256, scrypt: F-H1),
-// checked as Django's hasher would decode them, or converted from formats that carry the
-// same algorithm (PHC argon2, passlib pbkdf2 with a text salt). Messages never quote the
-// hash: it is a secret.
+// Password hashes (the password_hash column, F-H1, F-H2). Django's pbkdf2, scrypt and
+// bcrypt_sha256 hashers re-encode the password with the stored parameters and compare whole
+// strings, and argon2's decoder is strict, so a hash is sent only in the exact form Django
+// writes: a non-canonical twin (padding, unused base64 bits, leading zeros) is rewritten with
+// a warning, other systems' formats of the same algorithms are converted, the rest refused.
+// Messages never quote the cell: it is a secret, or a password in the wrong column.
 
-// hashError is why a password hash cannot be imported.
-type hashError struct{ msg string }
+// adviceRecovery ends every refusal: what the admin can do instead.
+const adviceRecovery = "import the user without it and send a recovery e-mail (--send-recovery-email)"
 
-func (e *hashError) Error() string { return e.msg }
+// NormalizePasswordHash returns the cell as the Django hash authentik's set_password_hash
+// takes, a warning when a non-canonical form had to be rewritten, or why it cannot be
+// imported.
+func NormalizePasswordHash(cell string) (hash, warning string, err error) {
+	var fix hashFix
+	hash, err = normalizeHash(strings.TrimSpace(cell), &fix)
+	if err != nil {
+		return "", "", fmt.Errorf("%w; %s", err, adviceRecovery)
+	}
+	if len(fix) > 0 {
+		warning = "rewritten as Django writes it (" + strings.Join(fix, ", ") + "): as written, authentik could never verify it"
+	}
+	return hash, warning, nil
+}
 
-func hashErrorf(format string, args ...any) error { return &hashError{fmt.Sprintf(format, args...)} }
+// refusedHashes name formats authentik has no hasher for, tried in order.
+var refusedHashes = []struct {
+	re  *regexp.Regexp
+	why string
+}{
+	{regexp.MustCompile(`^!`), "an unusable password (Django's \"!\" mark): the user had no password"},
+	{regexp.MustCompile(`(?i)^(\{[a-z-]+\})?\$2[abxy]?\$`), "a raw bcrypt hash cannot be imported: authentik does not enable Django's plain bcrypt hasher, and bcrypt_sha256 pre-hashes the password with SHA-256, so raw bcrypt cannot be converted to it"},
+	{regexp.MustCompile(`(?i)^(\{[a-z-]+\})?\$(1|apr1|5|6|y|gy|7|md5|sha1|p|h)\$`), "a crypt(3) hash ($1$, $5$, $6$, yescrypt $y$) or phpass ($P$, WordPress) cannot be imported: authentik has no hasher for it"},
+	{regexp.MustCompile(`(?i)^\{[a-z0-9._-]+\}`), "an LDAP or Spring scheme ({SSHA}, {SHA}, {MD5}, {CRYPT}, {PBKDF2…}, {bcrypt}, {noop}…) other than {ARGON2} cannot be imported: authentik has no hasher for it"},
+	{regexp.MustCompile(`(?i)^([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$`), "an unsalted hex digest (MD5, SHA-1, SHA-256, SHA-512) cannot be imported: authentik does not enable Django's unsalted hashers"},
+	{regexp.MustCompile(`^(bcrypt|md5|sha1|crypt|unsalted_md5|unsalted_sha1)\$`), "Django's plain bcrypt, md5, sha1, crypt and unsalted hashers are not enabled in authentik"},
+	{regexp.MustCompile(`^\$`), "this $-prefixed format (crypt(3), passlib) cannot be imported: authentik has no hasher for it"},
+}
 
-// adviceRecovery is what to do with users whose hashes cannot be imported.
-const adviceRecovery = "import these users without it and send them a recovery e-mail (--send-recovery-email)"
-
-var (
-	hexOnly      = regexp.MustCompile(`^[0-9a-fA-F]+$`)
-	bcryptRaw    = regexp.MustCompile(`^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$`)
-	bcryptPrefix = regexp.MustCompile(`^\$2[abxy]\$`)
-)
-
-// NormalizePasswordHash returns hash in the Django format authentik's set_password_hash
-// takes, converting a PHC argon2 string or a passlib pbkdf2 string, or says why authentik
-// could not verify it.
-func NormalizePasswordHash(hash string) (string, error) {
-	h := strings.TrimSpace(hash)
-	switch {
+func normalizeHash(h string, fix *hashFix) (string, error) {
+	switch lower := strings.ToLower(h); {
 	case h == "":
-		return "", hashErrorf("%s", msgBlank)
+		return "", errors.New("the cell is blank")
+	case h[0] == '{' && strings.HasPrefix(strings.TrimLeft(h[1:], " \t\r\n"), `"`):
+		return fromKeycloak(h, fix)
+	case strings.HasPrefix(lower, "{argon2}"):
+		return argon2PHC(h[len("{argon2}"):], fix)
 	case strings.HasPrefix(h, "$argon2"):
-		return argon2FromPHC(h)
-	case bcryptPrefix.MatchString(h):
-		return "", hashErrorf("a raw bcrypt hash ($2a$/$2b$/$2y$) cannot be imported: authentik does not enable Django's plain bcrypt hasher, and its bcrypt_sha256 hasher pre-hashes the password with SHA-256, so raw bcrypt cannot be converted to it; %s", adviceRecovery)
-	case strings.HasPrefix(h, "$1$"), strings.HasPrefix(h, "$apr1$"):
-		return "", hashErrorf("an md5-crypt hash ($1$) cannot be imported: authentik has no hasher for it; %s", adviceRecovery)
-	case strings.HasPrefix(h, "$5$"), strings.HasPrefix(h, "$6$"):
-		return "", hashErrorf("a sha-crypt hash ($5$/$6$) cannot be imported: authentik has no hasher for it; %s", adviceRecovery)
+		return argon2PHC(h, fix)
 	case strings.HasPrefix(h, "$pbkdf2"):
-		return pbkdf2FromPasslib(h)
-	case strings.HasPrefix(h, "{"):
-		return "", hashErrorf("an LDAP scheme ({SSHA}, {SHA}, {MD5}, …) or a Keycloak JSON credential cannot be imported: authentik has no hasher for LDAP schemes, and Keycloak's pbkdf2 salt is binary, which Django's pbkdf2 format (a text salt) cannot express; %s", adviceRecovery)
-	case hexOnly.MatchString(h) && (len(h) == 32 || len(h) == 40 || len(h) == 64):
-		name := map[int]string{32: "MD5", 40: "SHA-1", 64: "SHA-256"}[len(h)]
-		return "", hashErrorf("an unsalted %s hash (%d hex digits) cannot be imported: authentik does not enable Django's unsalted hashers; %s", name, len(h), adviceRecovery)
+		return fromPasslib(h, fix)
+	case strings.HasPrefix(h, "pbkdf2:"), strings.HasPrefix(h, "scrypt:"):
+		return fromWerkzeug(h, fix)
 	}
-	algorithm, rest, ok := strings.Cut(h, "$")
-	if !ok {
-		return "", hashErrorf("not a password hash authentik can verify: want Django's format (pbkdf2_sha256$…, argon2$argon2id$…, bcrypt_sha256$…, scrypt$…) or a PHC argon2 string ($argon2id$v=19$…)")
+	for _, r := range refusedHashes {
+		if r.re.MatchString(h) {
+			return "", errors.New(r.why)
+		}
 	}
+	algorithm, rest, _ := strings.Cut(h, "$")
 	switch algorithm {
-	case "pbkdf2_sha256":
-		return h, checkDjangoPBKDF2(rest, 32)
-	case "pbkdf2_sha1":
-		return h, checkDjangoPBKDF2(rest, 20)
+	case "pbkdf2_sha256", "pbkdf2_sha1":
+		return djangoPBKDF2(algorithm, rest, fix)
 	case "argon2":
-		if _, err := argon2FromPHC("$" + rest); err != nil {
-			return "", err
-		}
-		return h, nil
+		return argon2PHC("$"+rest, fix)
 	case "bcrypt_sha256":
-		if !bcryptRaw.MatchString(rest) {
-			return "", hashErrorf("bcrypt_sha256: after the prefix Django expects a bcrypt string ($2b$<cost>$ and 53 characters)")
-		}
-		return h, nil
+		return bcryptSHA256(rest, fix)
 	case "scrypt":
-		return h, checkDjangoScrypt(rest)
-	case "bcrypt":
-		return "", hashErrorf("Django's plain bcrypt hasher is not enabled in authentik, so a bcrypt$ hash cannot be verified; %s", adviceRecovery)
-	case "md5", "sha1", "unsalted_md5", "unsalted_sha1", "crypt":
-		return "", hashErrorf("Django's %s hasher is not enabled in authentik (it is weak); %s", algorithm, adviceRecovery)
+		return djangoScrypt(rest, fix)
 	}
-	return "", hashErrorf("unknown hash algorithm%s: authentik enables pbkdf2_sha256, pbkdf2_sha1, argon2, bcrypt_sha256 and scrypt", algorithmName(algorithm))
+	return "", errors.New("not a password hash format akimport knows: want Django's (pbkdf2_sha256$…, pbkdf2_sha1$…, argon2$…, bcrypt_sha256$…, scrypt$…), PHC $argon2id$…, passlib $pbkdf2-sha256$…, Werkzeug pbkdf2:sha256:…, or a Keycloak argon2 credential")
 }
 
-// argon2FromPHC checks a PHC argon2 string ($argon2id$v=19$m=…,t=…,p=…$salt$hash) as
-// argon2-cffi decodes it and returns Django's form, "argon2" in front, padding removed.
-func argon2FromPHC(phc string) (string, error) {
-	parts := strings.Split(phc, "$")
-	if len(parts) != 6 || parts[0] != "" {
-		return "", hashErrorf("argon2: want $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>")
+// hashFix lists what was rewritten to reach Django's form.
+type hashFix []string
+
+func (f *hashFix) add(what string) {
+	if !slices.Contains(*f, what) {
+		*f = append(*f, what)
 	}
-	switch parts[1] {
-	case "argon2id", "argon2i", "argon2d":
-	default:
-		return "", hashErrorf("argon2: unknown variant; want argon2id, argon2i or argon2d")
-	}
-	if parts[2] != "v=19" {
-		return "", hashErrorf("argon2: want version v=19 (the only one argon2 libraries write since 2016)")
-	}
-	var m, t, p int
-	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || n != 3 || fmt.Sprintf("m=%d,t=%d,p=%d", m, t, p) != parts[3] || m < 8*p || t < 1 || p < 1 || p > 255 {
-		return "", hashErrorf("argon2: want parameters m=<KiB>,t=<passes>,p=<lanes> in that order, with m at least 8×p")
-	}
-	for i, what := range map[int]string{4: "salt", 5: "hash"} {
-		raw := strings.TrimRight(parts[i], "=")
-		b, err := base64.RawStdEncoding.DecodeString(raw)
-		if err != nil || len(b) < 4 {
-			return "", hashErrorf("argon2: the %s is not base64", what)
-		}
-		parts[i] = raw
-	}
-	return "argon2" + strings.Join(parts, "$"), nil
 }
 
-// checkDjangoPBKDF2 checks "<iterations>$<salt>$<b64 hash>" as Django's PBKDF2 hasher
-// decodes it: the salt is text, the hash the digest's size.
-func checkDjangoPBKDF2(rest string, size int) error {
-	parts := strings.SplitN(rest, "$", 3)
-	if len(parts) != 3 {
-		return hashErrorf("pbkdf2: want pbkdf2_sha256$<iterations>$<salt>$<hash>")
+// number reads a decimal of at most max as Django's int() does, for "%d" to write back:
+// a "+" or leading zeros are dropped.
+func (f *hashFix) number(s string, max uint64) (uint64, bool) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64)
+	if err != nil || n > max {
+		return 0, false
 	}
-	if n, err := strconv.Atoi(parts[0]); err != nil || n < 1 {
-		return hashErrorf("pbkdf2: the iterations are not a positive number")
+	if strconv.FormatUint(n, 10) != s {
+		f.add("leading zeros or + removed from a number")
 	}
-	if err := checkTextSalt(parts[1]); err != nil {
-		return err
-	}
-	if b, err := base64.StdEncoding.DecodeString(parts[2]); err != nil || len(b) != size {
-		return hashErrorf("pbkdf2: the hash must be standard base64 of %d bytes", size)
-	}
-	return nil
+	return n, true
 }
 
-// checkTextSalt refuses a salt Django's format cannot carry.
+// b64 decodes s as lenient decoders do (padding optional, unused bits ignored) into minLen to
+// maxLen bytes, and returns the canonical text in enc, Django's or argon2's.
+func (f *hashFix) b64(s string, enc *base64.Encoding, minLen, maxLen int) (string, bool) {
+	b, err := enc.WithPadding(base64.NoPadding).DecodeString(strings.TrimRight(s, "="))
+	if err != nil || len(b) < minLen || len(b) > maxLen {
+		return "", false
+	}
+	canonical := enc.EncodeToString(b)
+	if canonical != s {
+		f.add("base64 padding or unused bits")
+	}
+	return canonical, true
+}
+
+const maxInt32 = 1<<31 - 1
+
+// djangoPBKDF2 checks "<iterations>$<salt>$<b64 hash>" (Django's PBKDF2PasswordHasher):
+// iterations up to Python's C int, a text salt, the hash the digest's size.
+func djangoPBKDF2(algorithm, rest string, fix *hashFix) (string, error) {
+	size := map[string]int{"pbkdf2_sha256": 32, "pbkdf2_sha1": 20}[algorithm]
+	p := strings.Split(rest, "$")
+	if len(p) != 3 {
+		return "", fmt.Errorf("%s: want %s$<iterations>$<salt>$<hash>", algorithm, algorithm)
+	}
+	n, ok := fix.number(p[0], maxInt32)
+	if !ok || n < 1 {
+		return "", fmt.Errorf("%s: the iterations must be a number from 1 to %d", algorithm, maxInt32)
+	}
+	if err := checkTextSalt(p[1]); err != nil {
+		return "", fmt.Errorf("%s: %w", algorithm, err)
+	}
+	sum, ok := fix.b64(p[2], base64.StdEncoding, size, size)
+	if !ok {
+		return "", fmt.Errorf("%s: the hash must be base64 of %d bytes", algorithm, size)
+	}
+	return fmt.Sprintf("%s$%d$%s$%s", algorithm, n, p[1], sum), nil
+}
+
+// checkTextSalt refuses a salt Django's formats cannot carry: it is text, encoded as UTF-8
+// when hashing, and PostgreSQL text holds no NUL.
 func checkTextSalt(salt string) error {
 	if salt == "" {
-		return hashErrorf("pbkdf2: the salt is empty")
+		return errors.New("the salt is empty")
 	}
-	if !utf8.ValidString(salt) || strings.ContainsFunc(salt, func(r rune) bool { return r == '$' || !unicode.IsPrint(r) }) {
-		return hashErrorf("pbkdf2: the salt is binary (as Keycloak's): Django's pbkdf2 format takes a text salt, so this hash cannot be expressed; %s", adviceRecovery)
-	}
-	return nil
-}
-
-// checkDjangoScrypt checks "<N>$<salt>$<r>$<p>$<b64 hash>" (Django's 64-byte scrypt).
-func checkDjangoScrypt(rest string) error {
-	parts := strings.Split(rest, "$")
-	if len(parts) != 5 {
-		return hashErrorf("scrypt: want scrypt$<N>$<salt>$<r>$<p>$<hash>")
-	}
-	n, errN := strconv.Atoi(parts[0])
-	r, errR := strconv.Atoi(parts[2])
-	p, errP := strconv.Atoi(parts[3])
-	if errors.Join(errN, errR, errP) != nil || n < 2 || n&(n-1) != 0 || r < 1 || p < 1 {
-		return hashErrorf("scrypt: N must be a power of 2, r and p positive numbers")
-	}
-	if parts[1] == "" {
-		return hashErrorf("scrypt: the salt is empty")
-	}
-	if b, err := base64.StdEncoding.DecodeString(parts[4]); err != nil || len(b) != 64 {
-		return hashErrorf("scrypt: the hash must be standard base64 of 64 bytes")
+	if !utf8.ValidString(salt) || strings.ContainsAny(salt, "$\x00") {
+		return errors.New("the salt is binary (as Keycloak's pbkdf2 and passlib's are): Django's format takes a text salt, so this hash cannot be expressed")
 	}
 	return nil
 }
 
-// pbkdf2FromPasslib converts passlib's "$pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 hash>"
-// when its salt is text; a binary salt cannot be expressed in Django's format.
-func pbkdf2FromPasslib(h string) (string, error) {
-	parts := strings.Split(h, "$")
-	sizes := map[string]struct {
-		django string
-		size   int
-	}{"pbkdf2-sha256": {"pbkdf2_sha256", 32}, "pbkdf2": {"pbkdf2_sha1", 20}}
-	if len(parts) != 5 || parts[0] != "" {
-		return "", hashErrorf("pbkdf2: want $pbkdf2-sha256$<rounds>$<salt>$<hash>")
+// djangoScrypt checks "<N>$<salt>$<r>$<p>$<b64 hash>" (Django's ScryptPasswordHasher).
+func djangoScrypt(rest string, fix *hashFix) (string, error) {
+	p := strings.Split(rest, "$")
+	if len(p) != 5 {
+		return "", errors.New("scrypt: want scrypt$<N>$<salt>$<r>$<p>$<hash>")
 	}
-	kind, ok := sizes[parts[1]]
+	n, okN := fix.number(p[0], 1<<62)
+	r, okR := fix.number(p[2], 1<<62)
+	q, okP := fix.number(p[3], 1<<62)
+	if !okN || !okR || !okP || n < 2 || n&(n-1) != 0 || r < 1 || q < 1 {
+		return "", errors.New("scrypt: N must be a power of 2 above 1, r and p positive numbers")
+	}
+	if !scryptFits(n, r, q) {
+		return "", errors.New("scrypt: these N, r and p need more memory than the 32 MiB OpenSSL allows Django's scrypt (128·r·(N+p+2) bytes, N below 2^(16·r); N=16384 with r=8 is about the most), so authentik could never verify it")
+	}
+	if err := checkTextSalt(p[1]); err != nil {
+		return "", fmt.Errorf("scrypt: %w", err)
+	}
+	sum, ok := fix.b64(p[4], base64.StdEncoding, 64, 64)
 	if !ok {
-		return "", hashErrorf("this pbkdf2%s cannot be imported: authentik enables pbkdf2 only with SHA-256 and SHA-1; %s", algorithmName(parts[1]), adviceRecovery)
+		return "", errors.New("scrypt: the hash must be base64 of 64 bytes")
+	}
+	return fmt.Sprintf("scrypt$%d$%s$%d$%d$%s", n, p[1], r, q, sum), nil
+}
+
+// scryptFits applies OpenSSL's scrypt limits with Django's maxmem=0, a 32 MiB default (F-H2).
+func scryptFits(n, r, p uint64) bool {
+	if r < 4 && n >= 1<<(16*r) || max(n, r, p) > 1<<18 { // each alone above 2^18 exceeds 32 MiB
+		return false
+	}
+	return 128*r*(n+2+p) <= 32<<20
+}
+
+// argon2PHC checks a PHC argon2 string as argon2's own decoder (which Django hands it to)
+// reads it, and returns Django's form: "argon2" in front. Without "v=" it is argon2 1.0.
+func argon2PHC(phc string, fix *hashFix) (string, error) {
+	p := strings.Split(phc, "$")
+	if len(p) == 5 {
+		p = slices.Insert(p, 2, "")
+	}
+	if len(p) != 6 || p[0] != "" || !slices.Contains([]string{"argon2id", "argon2i", "argon2d"}, p[1]) {
+		return "", errors.New("argon2: want $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash> (or argon2i, argon2d)")
+	}
+	if p[2] != "" {
+		v, ok := strings.CutPrefix(p[2], "v=")
+		n, okN := fix.number(v, 19)
+		if !ok || !okN || n != 16 && n != 19 {
+			return "", errors.New("argon2: the version must be v=19 (or v=16, argon2 1.0)")
+		}
+		p[2] = fmt.Sprintf("v=%d", n)
+	}
+	kv := strings.Split(p[3], ",")
+	var n [3]uint64
+	ok := len(kv) == 3
+	for i, key := range []string{"m=", "t=", "p="} {
+		if ok {
+			v, found := strings.CutPrefix(kv[i], key)
+			n[i], ok = fix.number(v, [3]uint64{1<<32 - 1, 1<<32 - 1, 1<<24 - 1}[i])
+			ok = ok && found
+		}
+	}
+	if m, t, lanes := n[0], n[1], n[2]; !ok || t < 1 || lanes < 1 || m < 8*lanes {
+		return "", errors.New("argon2: want m=<KiB>,t=<passes>,p=<lanes> in that order, with t at least 1, p from 1 to 2^24-1 and m from 8·p to 2^32-1")
+	}
+	p[3] = fmt.Sprintf("m=%d,t=%d,p=%d", n[0], n[1], n[2])
+	var okS, okH bool
+	p[4], okS = fix.b64(p[4], base64.RawStdEncoding, 8, maxInt32)
+	p[5], okH = fix.b64(p[5], base64.RawStdEncoding, 4, maxInt32)
+	if !okS || !okH {
+		return "", errors.New("argon2: the salt must be base64 of at least 8 bytes and the hash of at least 4")
+	}
+	if p[2] == "" {
+		p = slices.Delete(p, 2, 3)
+	}
+	return "argon2" + strings.Join(p, "$"), nil
+}
+
+var bcryptBase64 = base64.NewEncoding("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789").WithPadding(base64.NoPadding)
+
+// bcryptSHA256 checks "$2b$<cost>$<22 salt><31 hash>" as Python's bcrypt reads it, which
+// re-encodes the salt: versions 2a, 2b, 2y, cost 04 to 31.
+func bcryptSHA256(rest string, fix *hashFix) (string, error) {
+	p := strings.Split(rest, "$")
+	if len(p) != 4 || p[0] != "" || len(p[3]) != 53 {
+		return "", errors.New("bcrypt_sha256: want bcrypt_sha256$$2b$<cost>$ and 53 characters")
+	}
+	if len(p) == 4 && p[1] == "2x" { // crypt_blowfish's 8-bit bug cannot touch the hex input
+		fix.add("bcrypt version 2x written as 2a")
+		p[1] = "2a"
+	}
+	if p[1] != "2a" && p[1] != "2b" && p[1] != "2y" {
+		return "", errors.New("bcrypt_sha256: only bcrypt versions 2a, 2b and 2y can be verified")
+	}
+	cost, err := strconv.ParseUint(p[2], 10, 8)
+	if err != nil || cost < 4 || cost > 31 {
+		return "", errors.New("bcrypt_sha256: the cost must be a number from 04 to 31")
+	}
+	if c := fmt.Sprintf("%02d", cost); c != p[2] {
+		fix.add("the bcrypt cost written with two digits")
+		p[2] = c
+	}
+	salt, okS := fix.b64(p[3][:22], bcryptBase64, 16, 16)
+	sum, okH := fix.b64(p[3][22:], bcryptBase64, 23, 23)
+	if !okS || !okH {
+		return "", errors.New("bcrypt_sha256: the salt and hash must be bcrypt's base64")
+	}
+	return "bcrypt_sha256$$" + p[1] + "$" + p[2] + "$" + salt + sum, nil
+}
+
+// fromPasslib converts passlib's "$pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 hash>" (and
+// $pbkdf2$, SHA-1) when its salt is text.
+func fromPasslib(h string, fix *hashFix) (string, error) {
+	p := strings.Split(h, "$")
+	algorithm := map[string]string{"pbkdf2-sha256": "pbkdf2_sha256", "pbkdf2": "pbkdf2_sha1"}[p[1]]
+	if len(p) != 5 || algorithm == "" {
+		return "", errors.New("passlib pbkdf2: only $pbkdf2-sha256$ and $pbkdf2$ (SHA-1), with <rounds>$<salt>$<hash>, carry an algorithm authentik enables")
 	}
 	ab64 := func(s string) ([]byte, error) {
 		return base64.RawStdEncoding.DecodeString(strings.ReplaceAll(strings.TrimRight(s, "="), ".", "+"))
 	}
-	rounds, err := strconv.Atoi(parts[2])
-	salt, errS := ab64(parts[3])
-	sum, errH := ab64(parts[4])
-	if err != nil || rounds < 1 || errS != nil || errH != nil {
-		return "", hashErrorf("pbkdf2: want $pbkdf2-sha256$<rounds>$<salt>$<hash> with base64 salt and hash")
-	}
-	if len(sum) != kind.size {
-		return "", hashErrorf("pbkdf2: a %d-byte key cannot be verified: Django's pbkdf2 uses the digest's size (%d bytes)", len(sum), kind.size)
+	salt, errS := ab64(p[3])
+	sum, errH := ab64(p[4])
+	if errS != nil || errH != nil {
+		return "", errors.New("passlib pbkdf2: the salt and hash must be passlib's base64")
 	}
 	if err := checkTextSalt(string(salt)); err != nil {
-		return "", err
+		return "", fmt.Errorf("passlib pbkdf2: %w", err)
 	}
-	return fmt.Sprintf("%s$%d$%s$%s", kind.django, rounds, salt, base64.StdEncoding.EncodeToString(sum)), nil
+	return djangoPBKDF2(algorithm, p[2]+"$"+string(salt)+"$"+base64.StdEncoding.EncodeToString(sum), fix)
 }
 
-var algorithmLike = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-
-// algorithmName quotes an algorithm's name for a message, " \"md5\"", only when it looks
-// like one: whatever else precedes the first "$" may be part of the secret.
-func algorithmName(s string) string {
-	if algorithmLike.MatchString(s) {
-		return fmt.Sprintf(" %q", s)
+// fromWerkzeug converts Werkzeug's "pbkdf2:sha256:<N>$<salt>$<hex>" (or sha1) and
+// "scrypt:<N>:<r>:<p>$<salt>$<hex>".
+func fromWerkzeug(h string, fix *hashFix) (string, error) {
+	method, rest, _ := strings.Cut(h, "$")
+	salt, digest, ok := strings.Cut(rest, "$")
+	sum, err := hex.DecodeString(digest)
+	if !ok || err != nil {
+		return "", errors.New("a Werkzeug hash needs <method>$<salt>$<hex digest>")
 	}
-	return ""
+	b64 := base64.StdEncoding.EncodeToString(sum)
+	switch a := strings.Split(method, ":"); {
+	case len(a) == 3 && a[0] == "pbkdf2" && (a[1] == "sha256" || a[1] == "sha1"):
+		return djangoPBKDF2("pbkdf2_"+a[1], a[2]+"$"+salt+"$"+b64, fix)
+	case len(a) == 2 && a[0] == "pbkdf2":
+		return "", errors.New("a Werkzeug pbkdf2 hash without its iterations: Werkzeug's default changed between versions; write the number yours used (pbkdf2:sha256:<iterations>$…)")
+	case len(a) == 4 && a[0] == "scrypt":
+		return djangoScrypt(a[1]+"$"+salt+"$"+a[2]+"$"+a[3]+"$"+b64, fix)
+	}
+	return "", errors.New("of Werkzeug's hashes only pbkdf2:sha256, pbkdf2:sha1 and scrypt carry an algorithm authentik enables")
+}
+
+// fromKeycloak converts a Keycloak 24+ argon2 credential as a realm export writes it
+// (secretData and credentialData, each an object or a JSON string of one).
+func fromKeycloak(h string, fix *hashFix) (string, error) {
+	var cred struct {
+		Value                      string
+		SecretData, CredentialData json.RawMessage
+	}
+	var secret struct{ Value, Salt string }
+	var data struct {
+		Algorithm            string
+		HashIterations       uint64
+		AdditionalParameters map[string][]string
+	}
+	if json.Unmarshal([]byte(h), &cred) == nil && cred.Value != "" {
+		return "", errors.New("a Keycloak pbkdf2 credential cannot be imported: its salt is binary, which Django's pbkdf2 format (a text salt) cannot carry")
+	}
+	if nested(cred.SecretData, &secret) != nil || nested(cred.CredentialData, &data) != nil {
+		return "", errors.New(`a Keycloak credential needs {"secretData": …, "credentialData": …} as in a realm export`)
+	}
+	if data.Algorithm != "argon2" {
+		return "", errors.New("only Keycloak's argon2 credentials can be imported: its pbkdf2 ones have a binary salt and a key longer than the digest, which Django's pbkdf2 format cannot express")
+	}
+	param := func(k string) string { return strings.Join(data.AdditionalParameters[k], ",") }
+	variant := map[string]string{"id": "argon2id", "i": "argon2i", "d": "argon2d"}[param("type")]
+	version := map[string]string{"1.3": "v=19", "1.0": "v=16"}[param("version")]
+	salt, okS := new(hashFix).b64(secret.Salt, base64.RawStdEncoding, 0, maxInt32)
+	sum, okH := new(hashFix).b64(secret.Value, base64.RawStdEncoding, 0, maxInt32)
+	if variant == "" || version == "" || !okS || !okH {
+		return "", errors.New("a Keycloak argon2 credential needs type id, i or d, version 1.3 or 1.0, and base64 salt and value")
+	}
+	return argon2PHC(fmt.Sprintf("$%s$%s$m=%s,t=%d,p=%s$%s$%s", variant, version, param("memory"), data.HashIterations, param("parallelism"), salt, sum), fix)
+}
+
+// nested decodes raw into v, unquoting it first when it is a JSON string.
+func nested(raw json.RawMessage, v any) error {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		raw = json.RawMessage(s)
+	}
+	return json.Unmarshal(raw, v)
 }
 
 // msgPasswordAndHash refuses a row that gives both: which one should win is a guess.
@@ -230,7 +371,7 @@ func (a *assembler) buildPasswordHash(row *Row) {
 	if strings.TrimSpace(v.text) == "" {
 		return // like an empty cell: nothing to set
 	}
-	hash, err := NormalizePasswordHash(v.text)
+	hash, warning, err := NormalizePasswordHash(v.text)
 	if err != nil {
 		a.fail("password_hash", err.Error())
 		return
@@ -238,6 +379,9 @@ func (a *assembler) buildPasswordHash(row *Row) {
 	if p := a.fields[fieldPassword]; p.kind != kindAbsent && !p.isEmpty() {
 		a.fail("password_hash", msgPasswordAndHash)
 		return
+	}
+	if warning != "" {
+		a.warnings = append(a.warnings, "password_hash: "+warning) // becomes row.Warnings
 	}
 	row.PasswordHash = hash
 }

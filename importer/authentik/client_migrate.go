@@ -19,9 +19,14 @@ type VersionInfo struct {
 	OutpostOutdated    bool   `json:"outpost_outdated"`
 }
 
-// SessionUser is GET /core/users/me/ (F-V1): the token's user.
+// SessionUser is GET /core/users/me/ (F-V1): the token's user, as the self serializer
+// writes it (its groups are objects, not the UUIDs of User.Groups).
 type SessionUser struct {
-	User User `json:"user"`
+	User struct {
+		PK          int    `json:"pk"`
+		Username    string `json:"username"`
+		IsSuperuser bool   `json:"is_superuser"`
+	} `json:"user"`
 }
 
 // EmailStage is one e-mail stage of GET /stages/email/ (F-R1).
@@ -73,7 +78,7 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 	if me.User.Username == "" {
 		return nil, notAuthentik(op, c.base+path, a.status, "it names no user")
 	}
-	return &me.User, nil
+	return &User{PK: me.User.PK, Username: me.User.Username, IsSuperuser: me.User.IsSuperuser}, nil
 }
 
 // SetPasswordHash gives a user a password from a Django-format hash (F-H1, authentik

@@ -90,6 +90,27 @@ func TestSetPasswordHash(t *testing.T) {
 			}
 		})
 	}
+	t.Run("an unknown user is 404 before the body is judged", func(t *testing.T) {
+		_, ts := migrationServer(t, "2026.5.0")
+		for _, body := range []string{`{"password":"x"}`, `not json`, `{}`} {
+			got := do(t, ts, request{method: http.MethodPost, path: "core/users/99/set_password_hash/", body: body})
+			wantResponse(t, got, http.StatusNotFound, `{"detail":"`+msgNoUser+`"}`)
+		}
+	})
+	t.Run("accepted as Django decodes it, though it never verifies", func(t *testing.T) {
+		s, ts := migrationServer(t, "2026.5.0")
+		u := mustCreate(t, ts, `{"username":"a","name":"A"}`)
+		for _, hash := range []string{strings.Replace(hashes["pbkdf2_sha256"], "$1000$", "$01000$", 1), hashes["argon2"] + "=", strings.TrimSuffix(hashes["scrypt"], "==")} {
+			b, _ := json.Marshal(map[string]string{"password": hash})
+			got := do(t, ts, request{method: http.MethodPost, path: fmt.Sprintf("core/users/%d/set_password_hash/", u.PK), body: string(b)})
+			if got.status != http.StatusNoContent {
+				t.Errorf("%s: got %d %s, want 204", b, got.status, got.body)
+			}
+			if s.CheckPassword("a", password) {
+				t.Errorf("%s verifies, which Django never does", b)
+			}
+		}
+	})
 	t.Run("2026.8 refuses weak parameters unless override", func(t *testing.T) {
 		s, ts := migrationServer(t, "2026.8.0")
 		u := mustCreate(t, ts, `{"username":"a","name":"A"}`)

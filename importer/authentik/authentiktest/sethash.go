@@ -14,9 +14,12 @@ const (
 )
 
 // setPasswordHash is POST /core/users/{pk}/set_password_hash/ (F-H1, since 2026.5): the
-// hash must be one an enabled Django hasher decodes; since 2026.8 weak parameters are
-// refused unless override is true.
+// user is looked up first (404), then the hash must be one an enabled Django hasher decodes;
+// since 2026.8 weak parameters are refused unless override is true.
 func (s *Server) setPasswordHash(w http.ResponseWriter, r *http.Request, pkText string) {
+	if _, ok := s.userAt(w, pkText); !ok {
+		return
+	}
 	data, ok := readObject(w, r)
 	if !ok {
 		return
@@ -65,6 +68,16 @@ func (s *Server) CheckPassword(username, password string) bool {
 		return rec.password == password
 	}
 	return false
+}
+
+// PasswordHashOf is the hash username's password was set from ("" when none), for tests
+// that ask Django whether it verifies.
+func (s *Server) PasswordHashOf(username string) string {
+	rec, ok := s.store.byUsername(username)
+	if !ok {
+		return ""
+	}
+	return rec.passwordHash
 }
 
 // HasPasswordHash reports whether username's password was set from a hash.

@@ -112,7 +112,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	username := pyStrip(lastValue(q, "username"))
 	email, name, path := pyStrip(lastValue(q, "email")), pyStrip(lastValue(q, "name")), pyStrip(lastValue(q, "path"))
 	pathPrefix, userType := pyStrip(lastValue(q, "path_startswith")), lastValue(q, "type")
-	uuid, filterUUID := parsePyUUID(lastValue(q, "uuid"))
+	uuidText := pyStrip(lastValue(q, "uuid"))
+	uuid, filterUUID := parsePyUUID(uuidText)
+	if uuidText != "" && !filterUUID { // django-filter's UUIDFilter: an invalid value is a 400
+		writeJSON(w, http.StatusBadRequest, fieldErrors{"uuid": {"Enter a valid UUID."}})
+		return
+	}
 	active, filterActive := boolFilter(lastValue(q, "is_active"))
 	superuser, filterSuperuser := boolFilter(lastValue(q, "is_superuser"))
 	keep := func(u *authentik.User) bool {
