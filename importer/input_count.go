@@ -39,7 +39,7 @@ func (in *input) countRows(ctx context.Context, cfg *Config) (stop func()) {
 		}
 		defer f.Close()
 		started := time.Now()
-		n, err := mapping.CountRows(ctx, f, in.format)
+		n, err := mapping.CountRows(ctx, f, mapping.Options{Format: in.format, Delimiter: cfg.Delimiter, Encoding: cfg.Encoding, Sheet: cfg.Sheet})
 		if err != nil {
 			return // no total: progress shows counts and rate without a percentage
 		}

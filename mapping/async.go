@@ -41,6 +41,7 @@ func newAsyncRows(src rowSource) *asyncRows {
 func (a *asyncRows) run(src rowSource) {
 	defer close(a.ended)
 	defer close(a.batches)
+	defer src.close()
 	for {
 		rows := make([]Row, 0, asyncBatchRows)
 		var err error

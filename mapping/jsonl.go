@@ -52,12 +52,9 @@ func (j *jsonlRows) next() (Row, error) {
 		}
 		j.line++
 		if tooLong {
-			return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)}}}, nil
+			return j.unreadable(fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)), nil
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if j.line == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
-		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -91,13 +88,16 @@ func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
+// unreadable is the row of a line that is not a JSON object.
+func (j *jsonlRows) unreadable(msg string) Row {
+	return Row{Line: j.line, EndLine: j.line, IdentityUnsure: "not a JSON object", Errors: authentik.FieldErrors{rowKey: {msg}}}
+}
+
 // row maps and validates one non-blank line.
 func (j *jsonlRows) row(line []byte) Row {
-	fail := func(msg string) Row {
-		return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {msg}}}
-	}
+	fail := j.unreadable
 	if !utf8.Valid(line) {
-		return fail("invalid UTF-8 on this line")
+		return fail("invalid UTF-8 on this line (if the file is not UTF-8, give its --encoding, e.g. windows-1252)")
 	}
 	trimmed := bytes.TrimSpace(line)
 	if trimmed[0] != '{' {
@@ -111,7 +111,7 @@ func (j *jsonlRows) row(line []byte) Row {
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
 		return fail("invalid JSON: " + err.Error())
 	}
-	a := assembler{line: j.line}
+	a := assembler{line: j.line, end: j.line}
 	if hasEscapedNUL(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
 	}
@@ -125,9 +125,9 @@ func (j *jsonlRows) row(line []byte) Row {
 		p := j.plan(key)
 		v := jsonValue(obj[key], key)
 		if v.kind == kindString && len(p.transforms) > 0 {
-			v.text = p.applyTransforms(v.text)
+			v.text = a.transform(&p, v.text)
 		}
-		values[key] = v
+		values[fold(key)] = v
 		switch p.use {
 		case useUnknown:
 			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))

@@ -35,7 +35,7 @@ type mappingFile struct {
 	Columns    map[string]string   `yaml:"columns" json:"columns"`
 	Ignore     []string            `yaml:"ignore" json:"ignore"`
 	Defaults   map[string]any      `yaml:"defaults" json:"defaults"`
-	Transforms map[string][]string `yaml:"transforms" json:"transforms"`
+	Transforms map[string][]any    `yaml:"transforms" json:"transforms"`
 	Templates  map[string]string   `yaml:"templates" json:"templates"`
 }
 
@@ -46,23 +46,13 @@ type defaultValue struct {
 	value  string // read like a CSV cell
 }
 
-type transform struct {
-	name  string
-	apply func(string) string
-}
-
-// transforms are the names a mapping file may list under "transforms".
-var transforms = map[string]func(string) string{
-	"trim":  strings.TrimSpace,
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-}
-
-// template builds one target from literal text and the values of input columns.
+// template builds one target from literal text and the values of input columns, then runs
+// the transforms listed under its target's name.
 type template struct {
 	target target
 	text   string
 	parts  []templatePart
+	plan   columnPlan // its transforms, for assembler.transform
 }
 
 // templatePart is literal text, or (when column is set) the value of an input column.
@@ -72,11 +62,12 @@ type templatePart struct {
 }
 
 // LoadMapping reads a mapping file: YAML (.yaml, .yml) or JSON (.json). Unknown keys, unknown
-// transforms and targets that are not authentik fields are errors (ErrInput).
+// transforms and targets that are not authentik fields are errors (ErrInput); messages do
+// not repeat the file's name, which the caller puts before them.
 func LoadMapping(path string) (*Mapping, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the mapping file: %w", err)
+		return nil, err
 	}
 	var file mappingFile
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -85,14 +76,14 @@ func LoadMapping(path string) (*Mapping, error) {
 	case ".json":
 		err = decodeJSONMapping(data, &file)
 	default:
-		return nil, inputErrorf("mapping file %s: cannot tell its format from the extension %q: use .yaml, .yml or .json", path, ext)
+		return nil, inputErrorf("cannot tell its format from the extension %q: use .yaml, .yml or .json", ext)
 	}
 	if err != nil {
-		return nil, inputErrorf("mapping file %s: %v", path, err)
+		return nil, inputErrorf("%v", err)
 	}
 	m, err := compileMapping(&file)
 	if err != nil {
-		return nil, inputErrorf("mapping file %s: %v", path, err)
+		return nil, inputErrorf("%v", err)
 	}
 	m.path = path
 	return m, nil
@@ -103,11 +94,11 @@ func LoadMapping(path string) (*Mapping, error) {
 func ParseMapping(data []byte) (*Mapping, error) {
 	var file mappingFile
 	if err := decodeYAMLMapping(data, &file); err != nil {
-		return nil, inputErrorf("mapping: %v", err)
+		return nil, inputErrorf("%v", err)
 	}
 	m, err := compileMapping(&file)
 	if err != nil {
-		return nil, inputErrorf("mapping: %v", err)
+		return nil, inputErrorf("%v", err)
 	}
 	return m, nil
 }
@@ -167,6 +158,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
 	for _, col := range sortedKeys(file.Columns) {
 		dst := file.Columns[col]
+		col = fold(col)
 		if col == "" {
 			return nil, fmt.Errorf("columns: an empty column name")
 		}
@@ -181,18 +173,18 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		m.columns[col] = t
 	}
 	for _, col := range file.Ignore {
-		if _, ok := m.columns[col]; ok {
+		if _, ok := m.columns[fold(col)]; ok {
 			return nil, fmt.Errorf("ignore: column %q is also mapped under columns", col)
 		}
-		m.ignore[col] = true
+		m.ignore[fold(col)] = true
 	}
 	for _, col := range sortedKeys(file.Transforms) {
-		for _, name := range file.Transforms[col] {
-			apply, ok := transforms[name]
-			if !ok {
-				return nil, fmt.Errorf("transforms: column %q: unknown transform %q; known: %s", col, name, strings.Join(sortedKeys(transforms), ", "))
+		for _, spec := range file.Transforms[col] {
+			t, err := compileTransform(spec)
+			if err != nil {
+				return nil, fmt.Errorf("transforms: column %q: %w", col, err)
 			}
-			m.transforms[col] = append(m.transforms[col], transform{name: name, apply: apply})
+			m.transforms[fold(col)] = append(m.transforms[fold(col)], t)
 		}
 	}
 	for _, dst := range sortedKeys(file.Templates) {
@@ -213,6 +205,8 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 				m.templateInputs[p.column] = true
 			}
 		}
+		tpl.plan = columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		delete(m.transforms, t.name) // they apply to the template's result
 		m.templates = append(m.templates, tpl)
 	}
 	for _, dst := range sortedKeys(file.Defaults) {
@@ -282,7 +276,7 @@ func parseTemplate(t target, text string) (template, error) {
 		if closing < 0 {
 			return template{}, fmt.Errorf("%q: {{ without a closing }}", text)
 		}
-		col := strings.TrimSpace(rest[open+2 : open+2+closing])
+		col := fold(rest[open+2 : open+2+closing])
 		if col == "" {
 			return template{}, fmt.Errorf("%q: an empty {{}}", text)
 		}
@@ -338,13 +332,14 @@ type columnPlan struct {
 // attributes.<key>, a template's input, or unknown.
 func (m *Mapping) resolve(name string) columnPlan {
 	p := columnPlan{name: name}
+	key := fold(name)
 	if m != nil {
-		p.transforms = m.transforms[name]
-		if t, ok := m.columns[name]; ok {
+		p.transforms = m.transforms[key]
+		if t, ok := m.columns[key]; ok {
 			p.use, p.target = useTarget, t
 			return p
 		}
-		if m.ignore[name] {
+		if m.ignore[key] {
 			p.use = useIgnore
 			return p
 		}
@@ -353,18 +348,10 @@ func (m *Mapping) resolve(name string) columnPlan {
 		p.use, p.target = useTarget, t
 		return p
 	}
-	if m != nil && m.templateInputs[name] {
+	if m != nil && m.templateInputs[key] {
 		p.use = useTemplateInput
 	}
 	return p
-}
-
-// applyTransforms runs the column's transforms on a value, in order.
-func (p *columnPlan) applyTransforms(s string) string {
-	for _, t := range p.transforms {
-		s = t.apply(s)
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -25,6 +25,10 @@ const (
 	msgPathSlashes            = "No leading or trailing slashes allowed."
 	msgPathEmptySegment       = "No empty segments in user path allowed."
 	msgInternalServiceAccount = "Setting a user to internal service account is not allowed."
+	// Not authentik's: a line break in a username is a broken file, and the request size
+	// is checked by Django before authentik sees the request.
+	msgLineBreak = "A line break is not allowed in a username."
+	msgTooLarge  = "The request would be larger than authentik accepts (2621440 bytes of JSON: Django's DATA_UPLOAD_MAX_MEMORY_SIZE); shorten the longest values."
 )
 
 const (

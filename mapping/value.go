@@ -71,10 +71,12 @@ func jsonText(raw string) string {
 	return raw
 }
 
+const msgInvalidUTF8 = "invalid UTF-8"
+
 // cellProblem says what makes a cell unusable: invalid UTF-8 or a NUL byte.
 func cellProblem(s string) string {
 	if !utf8.ValidString(s) {
-		return "invalid UTF-8"
+		return msgInvalidUTF8
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		return "a NUL byte"

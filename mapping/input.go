@@ -1,0 +1,189 @@
+package mapping
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	xtransform "golang.org/x/text/transform"
+)
+
+// sniffBytes is how much of a text input is looked at before reading it: binary signatures,
+// the encoding and the CSV header's delimiter.
+const sniffBytes = 64 << 10
+
+const advice1252 = "try --encoding windows-1252"
+
+// ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16,
+// utf-16le, utf-16be, or a single-byte code page such as windows-1252 (latin-1 and
+// iso-8859-1 are read as windows-1252, as browsers do), iso-8859-15, windows-1250, cp850.
+func ParseEncoding(name string) (string, error) {
+	canon, _, err := lookupEncoding(name)
+	return canon, err
+}
+
+func lookupEncoding(name string) (string, encoding.Encoding, error) {
+	key := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(name)))
+	switch key {
+	case "", "utf8":
+		return "utf-8", nil, nil
+	case "utf16", "utf16le", "utf16be":
+		order := unicode.LittleEndian
+		if key == "utf16be" {
+			order = unicode.BigEndian
+		}
+		return "utf-" + key[3:5] + key[5:], unicode.UTF16(order, unicode.UseBOM), nil
+	case "latin1", "l1", "iso88591", "cp1252":
+		key = "windows1252"
+	}
+	cpKey, isCP := strings.CutPrefix(key, "cp")
+	for _, e := range charmap.All {
+		label := fmt.Sprint(e)
+		n := strings.ReplaceAll(strings.ToLower(label), " ", "")
+		n = strings.NewReplacer("-", "", "codepage", "").Replace(n)
+		if n == key || isCP && (n == "windows"+cpKey || n == "ibm"+cpKey) {
+			return strings.ReplaceAll(strings.ToLower(label), " ", "-"), e, nil
+		}
+	}
+	return "", nil, inputErrorf("unknown encoding %q: use utf-8, utf-16, windows-1252 (latin-1) or another code page such as iso-8859-15, windows-1250", name)
+}
+
+// ParseDelimiter checks a --delimiter value: one ASCII character, or "tab".
+func ParseDelimiter(s string) (rune, error) {
+	switch s {
+	case "tab", "TAB", `\t`:
+		return '\t', nil
+	}
+	if len(s) != 1 || strings.ContainsAny(s, "\"\r\n") || isASCIIAlnum(s[0]) || s[0] >= utf8.RuneSelf {
+		return 0, inputErrorf("--delimiter %q: want one character such as , ; | or tab", s)
+	}
+	return rune(s[0]), nil
+}
+
+// openText checks that r is text, decodes it to UTF-8 and drops its byte order mark.
+func openText(r io.Reader, enc string) (*bufio.Reader, error) {
+	canon, dec, err := lookupEncoding(enc)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(r, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("reading the input: %w", err)
+	}
+	if enc == "" && (bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})) {
+		canon, dec = "utf-16", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	}
+	if !strings.HasPrefix(canon, "utf-16") {
+		if msg := notText(head); msg != "" {
+			return nil, inputErrorf("%s", msg)
+		}
+		if bytes.HasPrefix(head, []byte("\uFEFF")) {
+			head = head[3:]
+			_, _ = br.Discard(3) // Peek holds the bytes: cannot fail
+		}
+	}
+	if dec == nil {
+		if msg := notUTF8(head); msg != "" {
+			return nil, inputErrorf("%s", msg)
+		}
+		return br, nil
+	}
+	return bufio.NewReaderSize(xtransform.NewReader(br, dec.NewDecoder()), sniffBytes), nil
+}
+
+// notText names what a file that is not text is, with the fix.
+func notText(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "the file is a zip archive, such as an Excel workbook (.xlsx), not text: read it with --format xlsx, or save it from Excel as \"CSV UTF-8\""
+	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
+		return "the file is an old Excel workbook (.xls) or a password-protected one, not text: save it from Excel as .xlsx without a password, or as \"CSV UTF-8\""
+	case bytes.HasPrefix(head, []byte("\x1F\x8B")):
+		return "the file is compressed with gzip: decompress it first (gunzip)"
+	}
+	nul := bytes.IndexByte(head, 0)
+	if n := bytes.Count(head, []byte{0}); n <= 1+len(head)/100 {
+		return "" // a stray NUL is a bad cell, reported on its row
+	}
+	odd := 0
+	for i := 1; i < len(head); i += 2 {
+		if head[i] == 0 {
+			odd++
+		}
+	}
+	if odd > len(head)/4 {
+		return "the file looks like UTF-16 text without a byte order mark: try --encoding utf-16le (or utf-16be)"
+	}
+	return fmt.Sprintf("the file is binary (a NUL byte at offset %d), not CSV or JSON Lines text: export the data as CSV UTF-8", nul)
+}
+
+// notUTF8 refuses a head with invalid UTF-8 and no valid multi-byte character: a file in a
+// legacy code page, not a UTF-8 file with a few broken cells (those rows are reported one by one).
+func notUTF8(head []byte) string {
+	if utf8.Valid(head) {
+		return ""
+	}
+	bad := -1
+	for i := 0; i < len(head); {
+		r, size := utf8.DecodeRune(head[i:])
+		switch {
+		case size > 1:
+			return ""
+		case r == utf8.RuneError && bad < 0 && utf8.FullRune(head[i:]):
+			bad = i
+		}
+		i += size
+	}
+	if bad < 0 {
+		return ""
+	}
+	start := max(bytes.LastIndexAny(head[:bad], " ,;\t\n\"")+1, 0)
+	end := bad + 1
+	if n := bytes.IndexAny(head[end:], " ,;\t\r\n\""); n >= 0 {
+		end += n
+	} else {
+		end = len(head)
+	}
+	word := head[start:min(end, start+40)]
+	as1252, _ := charmap.Windows1252.NewDecoder().Bytes(word)
+	return fmt.Sprintf("the file is not UTF-8: line %d has the byte 0x%X in %s, which reads as %q in Windows-1252 (Excel's \"CSV\"): %s, or save the file as \"CSV UTF-8\"",
+		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252, advice1252)
+}
+
+// detectDelimiter picks the most frequent of ',', ';' and tab in the header line (',' if none).
+func detectDelimiter(head []byte) rune {
+	var comma, semi, tab int
+	quoted := false
+scan:
+	for _, c := range head {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\n':
+			break scan
+		case c == ',':
+			comma++
+		case c == ';':
+			semi++
+		case c == '\t':
+			tab++
+		}
+	}
+	switch {
+	case tab > comma && tab > semi:
+		return '\t'
+	case semi > comma:
+		return ';'
+	}
+	return ','
+}
