@@ -24,7 +24,7 @@ const maxRequestBytes = 2_621_440
 type assembler struct {
 	line, end int
 	fields    [numFields]value
-	attrs  []attrValue
+	attrs     []attrValue
 	// attrHint is how many attributes.<key> values a row may have, to size attrs once.
 	attrHint int
 	errs     authentik.FieldErrors

@@ -32,11 +32,11 @@ type Mapping struct {
 
 // mappingFile is the mapping file as written.
 type mappingFile struct {
-	Columns    map[string]string   `yaml:"columns" json:"columns"`
-	Ignore     []string            `yaml:"ignore" json:"ignore"`
-	Defaults   map[string]any      `yaml:"defaults" json:"defaults"`
-	Transforms map[string][]any    `yaml:"transforms" json:"transforms"`
-	Templates  map[string]string   `yaml:"templates" json:"templates"`
+	Columns    map[string]string `yaml:"columns" json:"columns"`
+	Ignore     []string          `yaml:"ignore" json:"ignore"`
+	Defaults   map[string]any    `yaml:"defaults" json:"defaults"`
+	Transforms map[string][]any  `yaml:"transforms" json:"transforms"`
+	Templates  map[string]string `yaml:"templates" json:"templates"`
 }
 
 var mappingKeys = []string{"columns", "ignore", "defaults", "transforms", "templates"}
