@@ -286,7 +286,7 @@ func (c *tableRows) checkJoined(a *assembler, cells []string) {
 		}
 		p := &c.plan[i]
 		f := p.target.field
-		joined := p.use == useTarget && !p.target.isAttribute() &&
+		joined := p.use == useTarget && !p.target.isAttribute() && strings.Contains(Strip(cell), "\n") &&
 			(f == fieldUsername || f == fieldName || f == fieldEmail || f == fieldPath)
 		json := p.use == useTarget && f == fieldAttributes && !p.target.isAttribute()
 		for l := range strings.Lines(cell) {

@@ -68,8 +68,14 @@ func ParseDelimiter(s string) (rune, error) {
 	return rune(s[0]), nil
 }
 
-// openText checks that r is text, decodes it to UTF-8 and drops its byte order mark.
-func openText(r io.Reader, enc string) (*bufio.Reader, error) {
+// openText checks opts and that r is text, decodes it to UTF-8 and drops its byte order mark.
+func openText(r io.Reader, opts Options) (*bufio.Reader, error) {
+	if opts.Delimiter != 0 {
+		if _, err := ParseDelimiter(string(opts.Delimiter)); err != nil {
+			return nil, err
+		}
+	}
+	enc := opts.Encoding
 	canon, dec, err := lookupEncoding(enc)
 	if err != nil {
 		return nil, err
@@ -111,16 +117,16 @@ func notText(head []byte) string {
 		return "the file is compressed with gzip: decompress it first (gunzip)"
 	}
 	nul := bytes.IndexByte(head, 0)
-	if n := bytes.Count(head, []byte{0}); n <= 1+len(head)/100 {
+	if n := bytes.Count(head, []byte{0}); n < 16 && n <= len(head)/10 {
 		return "" // a stray NUL is a bad cell, reported on its row
 	}
-	odd := 0
-	for i := 1; i < len(head); i += 2 {
-		if head[i] == 0 {
-			odd++
+	var zeros [2]int // at even and odd offsets
+	for i, c := range head {
+		if c == 0 {
+			zeros[i%2]++
 		}
 	}
-	if odd > len(head)/4 {
+	if zeros[1] > len(head)/4 && zeros[0] < len(head)/16 || zeros[0] > len(head)/4 && zeros[1] < len(head)/16 {
 		return "the file looks like UTF-16 text without a byte order mark: try --encoding utf-16le (or utf-16be)"
 	}
 	return fmt.Sprintf("the file is binary (a NUL byte at offset %d), not CSV or JSON Lines text: export the data as CSV UTF-8", nul)

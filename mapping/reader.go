@@ -41,12 +41,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	var table records
 	switch opts.Format {
 	case FormatCSV:
-		if opts.Delimiter != 0 {
-			if _, err := ParseDelimiter(string(opts.Delimiter)); err != nil {
-				return nil, err
-			}
-		}
-		br, err := openText(r, opts.Encoding)
+		br, err := openText(r, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +53,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		}
 		table = x
 	case FormatJSONL:
-		br, err := openText(r, opts.Encoding)
+		br, err := openText(r, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -140,6 +140,12 @@ func argText(arg any) (string, error) {
 // argMap reads a map argument of scalars as text.
 func argMap(arg any) (map[string]string, error) {
 	in, ok := arg.(map[string]any)
+	if keys, ok2 := arg.(map[any]any); ok2 { // YAML keys that are not all text, e.g. {1: true}
+		in, ok = make(map[string]any, len(keys)), true
+		for k, v := range keys {
+			in[fmt.Sprint(k)] = v
+		}
+	}
 	if !ok || len(in) == 0 {
 		return nil, errors.New("needs a map, e.g. {A: true, I: false}")
 	}
