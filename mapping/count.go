@@ -21,7 +21,7 @@ func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 	if opts.Format == FormatXLSX {
 		return countSheetRows(ctx, r, opts.Sheet)
 	}
-	br, err := openText(r, opts)
+	br, _, err := openText(r, opts)
 	if err != nil {
 		return 0, err
 	}

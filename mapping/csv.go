@@ -31,9 +31,12 @@ func (e *badRecord) Error() string { return e.msg }
 // csvRecords reads CSV with encoding/csv, not gocsv: the columns are not a fixed schema
 // (attributes.<key>, columns renamed or built by a mapping file), so the header is planned
 // once (planHeader) and each record's cells are mapped by position.
-type csvRecords struct{ r *csv.Reader }
+type csvRecords struct {
+	r    *csv.Reader
+	text *textWatch
+}
 
-func newCSVRecords(br *bufio.Reader, delim rune) *csvRecords {
+func newCSVRecords(br *bufio.Reader, text *textWatch, delim rune) *csvRecords {
 	if delim == 0 {
 		head, _ := br.Peek(sniffBytes)
 		delim = detectDelimiter(head)
@@ -42,7 +45,7 @@ func newCSVRecords(br *bufio.Reader, delim rune) *csvRecords {
 	r.Comma = delim
 	r.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
 	r.ReuseRecord = true   // a record is mapped before the next Read
-	return &csvRecords{r: r}
+	return &csvRecords{r: r, text: text}
 }
 
 func (c *csvRecords) read() ([]string, int, int, error) {
@@ -59,8 +62,11 @@ func (c *csvRecords) read() ([]string, int, int, error) {
 		return nil, 0, 0, &badRecord{pe.StartLine, pe.Line, msg}
 	}
 	line, _ := c.r.FieldPos(0)
-	last, _ := c.r.FieldPos(len(rec) - 1)
-	return rec, line, last + strings.Count(rec[len(rec)-1], "\n"), nil
+	end, _ := c.r.FieldPos(len(rec) - 1)
+	if lastCell := rec[len(rec)-1]; strings.IndexByte(lastCell, '\n') >= 0 {
+		end += strings.Count(lastCell, "\n")
+	}
+	return rec, line, end, nil
 }
 
 func (c *csvRecords) close() error { return nil }
@@ -75,6 +81,7 @@ type tableRows struct {
 	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
 	delim       string         // CSV's delimiter, "" for a sheet
 	malformed   string         // IdentityUnsure of a record that cannot be mapped
+	text        *textWatch     // CSV's: cells need a check only once it is dirty
 
 	recs  records
 	width int
@@ -101,7 +108,7 @@ func newTableRows(recs records, m *Mapping) (*tableRows, error) {
 	c := &tableRows{m: m, plan: plan, index: make(map[string]int, len(header)), username: -1,
 		recs: recs, width: len(header), malformed: "malformed sheet row"}
 	if cr, ok := recs.(*csvRecords); ok {
-		c.delim, c.malformed = string(cr.r.Comma), "malformed CSV row"
+		c.delim, c.malformed, c.text = string(cr.r.Comma), "malformed CSV row", cr.text
 	} else if x, ok := recs.(*sheetRecords); ok {
 		x.width = len(header)
 	}
@@ -235,7 +242,8 @@ func (c *tableRows) malformedRow(line, end int, problem string, cells []string) 
 
 // row maps and validates one record.
 func (c *tableRows) row(line, end int, cells []string) Row {
-	a := assembler{line: line, end: end, attrHint: c.attrColumns, attrs: c.attrBuf[:0]}
+	var a assembler // not a composite literal, which Go builds in a temporary and copies
+	a.line, a.end, a.attrHint, a.attrs = line, end, c.attrColumns, c.attrBuf[:0]
 	if end > line {
 		c.checkJoined(&a, cells)
 	}
@@ -245,7 +253,11 @@ func (c *tableRows) row(line, end int, cells []string) Row {
 		if p.use == useIgnore || cell == "" && len(p.transforms) == 0 {
 			continue
 		}
-		if problem := cellProblem(cell); problem != "" {
+		problem := ""
+		if c.text == nil || c.text.dirty {
+			problem = cellProblem(cell)
+		}
+		if problem != "" {
 			msg := fmt.Sprintf("%s in column %s", problem, p.name)
 			if problem == msgInvalidUTF8 {
 				msg += " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"

@@ -69,28 +69,29 @@ func ParseDelimiter(s string) (rune, error) {
 }
 
 // openText checks opts and that r is text, decodes it to UTF-8 and drops its byte order mark.
-func openText(r io.Reader, opts Options) (*bufio.Reader, error) {
+// The textWatch says whether any cell may hold invalid UTF-8 or a NUL byte.
+func openText(r io.Reader, opts Options) (*bufio.Reader, *textWatch, error) {
 	if opts.Delimiter != 0 {
 		if _, err := ParseDelimiter(string(opts.Delimiter)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	enc := opts.Encoding
-	canon, dec, err := lookupEncoding(enc)
+	canon, dec, err := lookupEncoding(opts.Encoding)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	br := bufio.NewReaderSize(r, sniffBytes)
+	w := &textWatch{r: r}
+	br := bufio.NewReaderSize(w, sniffBytes)
 	head, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("reading the input: %w", err)
+		return nil, nil, fmt.Errorf("reading the input: %w", err)
 	}
-	if enc == "" && (bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})) {
+	if opts.Encoding == "" && (bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})) {
 		canon, dec = "utf-16", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
 	}
 	if !strings.HasPrefix(canon, "utf-16") {
 		if msg := notText(head); msg != "" {
-			return nil, inputErrorf("%s", msg)
+			return nil, nil, inputErrorf("%s", msg)
 		}
 		if bytes.HasPrefix(head, []byte("\uFEFF")) {
 			head = head[3:]
@@ -99,11 +100,50 @@ func openText(r io.Reader, opts Options) (*bufio.Reader, error) {
 	}
 	if dec == nil {
 		if msg := notUTF8(head); msg != "" {
-			return nil, inputErrorf("%s", msg)
+			return nil, nil, inputErrorf("%s", msg)
 		}
-		return br, nil
+		return br, w, nil
 	}
-	return bufio.NewReaderSize(xtransform.NewReader(br, dec.NewDecoder()), sniffBytes), nil
+	w = &textWatch{r: xtransform.NewReader(br, dec.NewDecoder())}
+	return bufio.NewReaderSize(w, sniffBytes), w, nil
+}
+
+// textWatch checks the text read through it, a buffer at a time, for invalid UTF-8 and NUL
+// bytes: until it finds one (dirty), cells need no check of their own, which would cost
+// a tenth of a row's time.
+type textWatch struct {
+	r     io.Reader
+	tail  []byte // an incomplete character at the end of the last read
+	dirty bool
+}
+
+func (w *textWatch) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	b := p[:n]
+	if !w.dirty && len(w.tail) > 0 && n > 0 {
+		// the character begun in the last read: its other bytes start this one
+		k := min(n, utf8.UTFMax-len(w.tail))
+		if c := append(w.tail, b[:k]...); !utf8.FullRune(c) && k == n {
+			w.tail, b = c, nil // still incomplete
+		} else {
+			r, size := utf8.DecodeRune(c)
+			w.dirty = r == utf8.RuneError && size <= 1
+			b, w.tail = b[max(size-len(w.tail), 0):], w.tail[:0]
+		}
+	}
+	if w.dirty {
+		return n, err
+	}
+	for i := len(b) - 1; i >= max(len(b)-utf8.UTFMax+1, 0); i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				w.tail, b = append(w.tail, b[i:]...), b[:i]
+			}
+			break
+		}
+	}
+	w.dirty = !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 || err != nil && len(w.tail) > 0
+	return n, err
 }
 
 // notText names what a file that is not text is, with the fix.

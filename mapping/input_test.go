@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -182,5 +185,60 @@ func TestSampleFilesOpen(t *testing.T) {
 		if rows := readChecked(t, data, format, nil); len(rows) == 0 {
 			t.Errorf("%s: no rows", name)
 		}
+	}
+}
+
+// textWatch turns dirty exactly when the text holds invalid UTF-8 or a NUL, however the reads
+// cut it: a character split between two reads is not a fault, a cut one at the end is.
+func TestTextWatch(t *testing.T) {
+	inputs := []string{"", "plain", "Zoë Jörg €uro 𝄞 ok", "bad\xff", "\xe2\x82", "end \xe2\x82", "\xe2\x82 mid", "nul\x00", "𝄞", "a\xf0\x9d\x84", "\xc3\xa9\xc3"}
+	for _, in := range inputs {
+		want := !utf8.ValidString(in) || strings.IndexByte(in, 0) >= 0
+		for _, chunk := range []int{1, 2, 3, 5, 64} {
+			w := &textWatch{r: iotest.HalfReader(&chunkReader{s: in, n: chunk})}
+			if _, err := io.ReadAll(w); err != nil {
+				t.Fatal(err)
+			}
+			if w.dirty != want {
+				t.Errorf("%q read %d bytes at a time: dirty %v, want %v", in, chunk, w.dirty, want)
+			}
+		}
+	}
+}
+
+type chunkReader struct {
+	s string
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[n:]
+	return n, nil
+}
+
+// A bad cell far past the first 64 KiB is still found.
+func TestBadCellAfterTheHead(t *testing.T) {
+	in := "username,name\nzoe,Zoë\n" + strings.Repeat("a,A\n", 40_000) + "b,B\xff\nc,C\x00\nd,D\n"
+	rows := readAll(t, FormatCSV, in, nil)
+	var bad []string
+	for _, r := range rows {
+		if !r.Valid() {
+			bad = append(bad, itoa(r.Line)+" "+r.Errors.String())
+		}
+	}
+	if want := []string{"40003 row: invalid UTF-8 in column name" + encodingHint, "40004 row: a NUL byte in column name"}; strings.Join(bad, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", bad, want)
+	}
+}
+
+func TestBadJSONLineAfterTheHead(t *testing.T) {
+	in := `{"username":"zoe","name":"Zoë"}` + "\n" + strings.Repeat(`{"username":"a","name":"A"}`+"\n", 3000) + `{"username":"b","name":"B\xff"}` + "\n"
+	rows := readAll(t, FormatJSONL, in, nil)
+	if last := rows[len(rows)-1]; last.Line != 3002 || !strings.Contains(last.Errors.String(), "invalid UTF-8 on this line") {
+		t.Errorf("last row: %d %s", last.Line, last.Errors)
 	}
 }

@@ -27,11 +27,12 @@ type jsonlRows struct {
 	line  int // lines read so far
 	buf   []byte
 	plans map[string]columnPlan
+	text  *textWatch // lines need a UTF-8 check only once it is dirty
 	err   error
 }
 
-func newJSONLRows(r io.Reader, m *Mapping) *jsonlRows {
-	return &jsonlRows{br: bufio.NewReaderSize(r, 64<<10), m: m, plans: make(map[string]columnPlan)}
+func newJSONLRows(r io.Reader, text *textWatch, m *Mapping) *jsonlRows {
+	return &jsonlRows{br: bufio.NewReaderSize(r, 64<<10), m: m, plans: make(map[string]columnPlan), text: text}
 }
 
 func (j *jsonlRows) close() error {
@@ -96,7 +97,7 @@ func (j *jsonlRows) unreadable(msg string) Row {
 // row maps and validates one non-blank line.
 func (j *jsonlRows) row(line []byte) Row {
 	fail := j.unreadable
-	if !utf8.Valid(line) {
+	if j.text.dirty && !utf8.Valid(line) {
 		return fail("invalid UTF-8 on this line (if the file is not UTF-8, give its --encoding, e.g. windows-1252)")
 	}
 	trimmed := bytes.TrimSpace(line)

@@ -1,8 +1,6 @@
 package mapping
 
-import (
-	"io"
-)
+import "io"
 
 // Options says how to read the input.
 type Options struct {
@@ -32,20 +30,18 @@ type rowSource interface {
 	close() error
 }
 
-// NewReader starts reading r and checks what it can before the first row: that the input is
-// text in the expected encoding (CSV, JSON Lines) and, for CSV and .xlsx, the header (a
-// column that is neither a field, attributes.<key>, nor named in the mapping, a mapped column
-// the file lacks, a repeated column, an empty file). Those errors wrap ErrInput. An .xlsx
-// input is read whole into memory (a zip archive cannot be read as a stream).
+// NewReader starts reading r and checks what it can before the first row (errors wrapping
+// ErrInput): that CSV and JSON Lines are text in the expected encoding, and the header of CSV
+// and .xlsx. An .xlsx input is read whole into memory, as excelize does.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	var table records
 	switch opts.Format {
 	case FormatCSV:
-		br, err := openText(r, opts)
+		br, w, err := openText(r, opts)
 		if err != nil {
 			return nil, err
 		}
-		table = newCSVRecords(br, opts.Delimiter)
+		table = newCSVRecords(br, w, opts.Delimiter)
 	case FormatXLSX:
 		x, err := openSheet(r, opts.Sheet)
 		if err != nil {
@@ -53,11 +49,11 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		}
 		table = x
 	case FormatJSONL:
-		br, err := openText(r, opts)
+		br, w, err := openText(r, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &Reader{src: newJSONLRows(br, opts.Mapping)}, nil
+		return &Reader{src: newJSONLRows(br, w, opts.Mapping)}, nil
 	default:
 		return nil, inputErrorf("unknown input format %q: use csv, jsonl or xlsx", opts.Format)
 	}
@@ -77,7 +73,6 @@ func (r *Reader) Next() (Row, error) { return r.src.next() }
 // template targets added), for logs; nil for JSON Lines.
 func (r *Reader) Columns() []string { return r.columns }
 
-// Close stops reading: Next returns io.EOF from then on. A CSV or .xlsx Reader reads ahead on
-// a goroutine, which Close ends (after the read in progress), so every Reader must be
-// closed; the io.Reader is the caller's to close.
+// Close stops reading (Next returns io.EOF) and ends the read-ahead goroutine: every Reader
+// must be closed; the io.Reader is the caller's to close.
 func (r *Reader) Close() error { return r.src.close() }

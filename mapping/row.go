@@ -4,7 +4,7 @@
 package mapping
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,30 +50,16 @@ func (r *Row) Valid() bool { return len(r.Errors) == 0 }
 // ErrorText is the report's error cell: Errors as FieldErrors.String writes them, each
 // message followed by the value that failed, e.g. `is_active: Must be a valid boolean. (got "maybe")`.
 func (r *Row) ErrorText() string {
-	keys := make([]string, 0, len(r.Errors))
-	for k := range r.Errors {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, m := range r.Errors[k] {
-			if b.Len() > 0 {
-				b.WriteString("; ")
+	fe := make(authentik.FieldErrors, len(r.Errors))
+	for k, msgs := range r.Errors {
+		for _, m := range msgs {
+			if i := slices.IndexFunc(r.shown, func(s shownValue) bool { return s.key == k && s.msg == m }); i >= 0 {
+				m += " (" + r.shown[i].text + ")"
 			}
-			if k != authentik.NonFieldErrors {
-				b.WriteString(k + ": ")
-			}
-			b.WriteString(m)
-			for _, s := range r.shown {
-				if s.key == k && s.msg == m {
-					b.WriteString(" (" + s.text + ")")
-					break
-				}
-			}
+			fe.Add(k, m)
 		}
 	}
-	return b.String()
+	return fe.String()
 }
 
 // addError makes the row invalid for msg, showing value (when not secret) in ErrorText.

@@ -160,46 +160,26 @@ func argMap(arg any) (map[string]string, error) {
 	return out, nil
 }
 
-// dateMaker reads dates written in a layout such as dd.mm.yyyy or mm/dd/yy hh:mm into
-// ISO 8601 (2024-12-31T00:00:00Z). Tokens: dd, mm, yyyy, yy, hh, mm after hh (minutes),
-// ss, in any case; separators . - / : , space and T. One-digit days and months are read too.
+// dateLayout turns a layout such as dd.mm.yyyy or mm/dd/yy hh:mm:ss into Go's, which reads
+// one-digit days and months too.
+var dateLayout = strings.NewReplacer("hh:mm", "15:4", "yyyy", "2006", "yy", "06", "dd", "2", "mm", "1", "hh", "15", "ss", "5", "t", "T")
+
+// dateMaker reads dates in a layout (dd, mm, yyyy or yy, hh, mm after "hh:" for minutes,
+// ss; separators . - / : , space T; any case) into ISO 8601: 2024-12-31T00:00:00Z.
 func dateMaker(arg any) (func(string) (string, error), error) {
 	layout, err := argText(arg)
 	if err != nil {
 		return nil, err
 	}
-	var goLayout strings.Builder
-	var has [3]bool // year, month, day
-	prev := ""
-	for rest := layout; rest != ""; {
-		tok := ""
-		for _, t := range []string{"yyyy", "yy", "mm", "dd", "hh", "ss"} {
-			if len(rest) >= len(t) && strings.EqualFold(rest[:len(t)], t) {
-				tok = t
-				break
-			}
-		}
-		switch {
-		case tok == "" && strings.ContainsRune(" .,-/:T", rune(rest[0])):
-			goLayout.WriteByte(rest[0])
-			rest = rest[1:]
-			continue
-		case tok == "":
-			return nil, fmt.Errorf("layout %q: unknown %q; use dd, mm, yyyy or yy, hh, mm (minutes, after hh), ss and the separators . - / : , space T", layout, rest[:1])
-		case tok == "mm" && prev == "hh":
-			goLayout.WriteString("4")
-		default:
-			goLayout.WriteString(map[string]string{"yyyy": "2006", "yy": "06", "mm": "1", "dd": "2", "hh": "15", "ss": "5"}[tok])
-			has[0] = has[0] || tok[0] == 'y'
-			has[1] = has[1] || tok == "mm"
-			has[2] = has[2] || tok == "dd"
-		}
-		prev, rest = tok, rest[len(tok):]
+	l := strings.ToLower(layout)
+	gl := dateLayout.Replace(l)
+	bad := strings.IndexFunc(l, func(r rune) bool { return !strings.ContainsRune("ydmhs .,-/:t", r) })
+	if bad >= 0 || strings.ContainsAny(gl, "ydmhs") {
+		return nil, fmt.Errorf("layout %q: unknown %q; use dd, mm, yyyy or yy, hh, mm (minutes, after hh:), ss and the separators . - / : , space T", layout, l[max(bad, 0):max(bad, 0)+1])
 	}
-	if has != [3]bool{true, true, true} {
+	if !strings.Contains(l, "dd") || !strings.Contains(l, "yy") || strings.Count(l, "mm") == strings.Count(l, "hh:mm") {
 		return nil, fmt.Errorf("layout %q needs a day (dd), a month (mm) and a year (yyyy or yy)", layout)
 	}
-	gl := goLayout.String()
 	return func(s string) (string, error) {
 		if s == "" {
 			return "", nil
