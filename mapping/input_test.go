@@ -236,7 +236,7 @@ func TestBadCellAfterTheHead(t *testing.T) {
 }
 
 func TestBadJSONLineAfterTheHead(t *testing.T) {
-	in := `{"username":"zoe","name":"Zoë"}` + "\n" + strings.Repeat(`{"username":"a","name":"A"}`+"\n", 3000) + `{"username":"b","name":"B\xff"}` + "\n"
+	in := `{"username":"zoe","name":"Zoë"}` + "\n" + strings.Repeat(`{"username":"a","name":"A"}`+"\n", 3000) + "{\"username\":\"b\",\"name\":\"B\xff\"}\n"
 	rows := readAll(t, FormatJSONL, in, nil)
 	if last := rows[len(rows)-1]; last.Line != 3002 || !strings.Contains(last.Errors.String(), "invalid UTF-8 on this line") {
 		t.Errorf("last row: %d %s", last.Line, last.Errors)
