@@ -65,9 +65,8 @@ func (a *assembler) set(t target, v value) {
 	a.fields[t.field] = v
 }
 
-// applyTemplates fills each template's target from the columns it names; lookup returns a
-// column's (transformed) value, "" when it has none. A template whose columns are all empty
-// gives nothing, and the result is trimmed so an empty column leaves no stray separator.
+// applyTemplates fills each template's target from its columns' (transformed) values; all
+// empty gives nothing, and the result is trimmed so an empty column leaves no stray separator.
 func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string) {
 	if m == nil {
 		return
@@ -112,16 +111,15 @@ func (a *assembler) applyDefaults(m *Mapping) {
 	}
 }
 
-// requestBox holds a request and the values its pointer fields point to, so a row costs one
-// allocation rather than one per field.
+// requestBox holds a request and the values its pointers point to: one allocation a row.
 type requestBox struct {
 	req                               authentik.UserRequest
 	name, email, path, typ, lastLogin string
 	isActive                          bool
 }
 
-// build validates every field as authentik would, collecting all errors of the row, and
-// makes the create request. An invalid row has Errors and no Request.
+// build validates every field as authentik would, collecting all the row's errors, and makes
+// the create request.
 func (a *assembler) build() Row {
 	row := Row{Line: a.line, EndLine: a.end}
 	box := &requestBox{}

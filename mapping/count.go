@@ -9,14 +9,12 @@ import (
 	"io"
 )
 
-// countCheckEvery is how many lines CountRows reads between looks at its context.
-const countCheckEvery = 4096
+const countCheckEvery = 4096 // lines between looks at the context
 
-// CountRows counts the rows a Reader with the same options would return, without decoding
-// them, so progress can show a true percentage: CSV records after the header (a quoted cell
-// may hold newlines; empty lines are skipped, as encoding/csv does), JSONL non-blank lines,
-// or a sheet's non-empty rows after the header. CSV and JSONL are read at close to disk speed
-// (a line without a quote is two IndexByte). It stops with the context's error when ctx is done.
+// CountRows counts the rows a Reader with the same options would return, without mapping
+// them, at close to disk speed for CSV and JSONL (a line without a quote is two IndexByte):
+// CSV records after the header (split as encoding/csv does), JSONL non-blank lines, a
+// sheet's non-empty rows after the header. It stops with ctx's error when ctx is done.
 func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 	if opts.Format == FormatXLSX {
 		return countSheetRows(ctx, r, opts.Sheet)
@@ -28,12 +26,7 @@ func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 	var c lineCounter
 	switch opts.Format {
 	case FormatCSV:
-		comma := opts.Delimiter
-		if comma == 0 {
-			head, _ := br.Peek(sniffBytes)
-			comma = detectDelimiter(head)
-		}
-		c = &csvCounter{comma: byte(comma)}
+		c = &csvCounter{comma: byte(delimiter(br, opts.Delimiter))}
 	case FormatJSONL:
 		c = &jsonlCounter{}
 	default:
@@ -77,8 +70,7 @@ func countSheetRows(ctx context.Context, r io.Reader, sheet string) (int64, erro
 	}
 }
 
-// lineCounter takes the input in pieces that end at a newline (or a buffer's end) and
-// counts rows.
+// lineCounter counts rows in pieces of the input that end at a newline or a buffer's end.
 type lineCounter interface {
 	feed(piece []byte)
 	end() int64 // the count once the input ended
@@ -136,9 +128,8 @@ type csvCounter struct {
 	lastCR    bool // the previous byte was '\r' (a "\r\n" line ending)
 }
 
-// feed runs the state machine over a piece, jumping (with IndexByte) over the bytes that
-// cannot change the count: a quoted cell's text up to its quote, an unquoted run up to a
-// quote or the line's end, the rest of a line after an error.
+// feed runs the state machine over a piece, jumping with IndexByte over the bytes that cannot
+// change the count (quoted text, an unquoted run, the rest of a line after an error).
 func (c *csvCounter) feed(piece []byte) {
 	for len(piece) > 0 {
 		n := 0
@@ -221,8 +212,7 @@ func csvNext(s csvState, b, comma byte) csvState {
 	return csvBadLine
 }
 
-// endRecord ends a record at a newline outside quotes; an empty line ("\n" or "\r\n" alone)
-// is no record.
+// endRecord ends a record at a newline outside quotes; an empty line is no record.
 func (c *csvCounter) endRecord() {
 	if c.recordLen > 1 || (c.recordLen == 1 && !c.lastCR) {
 		c.records++
@@ -230,8 +220,7 @@ func (c *csvCounter) endRecord() {
 	c.state, c.recordLen, c.lastCR = csvFieldStart, 0, false
 }
 
-// end counts a last record without a newline (or an unclosed quote, an error row) and
-// leaves out the header.
+// end counts a last record without a newline (or an unclosed quote) and leaves out the header.
 func (c *csvCounter) end() int64 {
 	if c.recordLen > 0 {
 		c.endRecord()

@@ -37,12 +37,8 @@ type csvRecords struct {
 }
 
 func newCSVRecords(br *bufio.Reader, text *textWatch, delim rune) *csvRecords {
-	if delim == 0 {
-		head, _ := br.Peek(sniffBytes)
-		delim = detectDelimiter(head)
-	}
 	r := csv.NewReader(br)
-	r.Comma = delim
+	r.Comma = delimiter(br, delim)
 	r.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
 	r.ReuseRecord = true   // a record is mapped before the next Read
 	return &csvRecords{r: r, text: text}

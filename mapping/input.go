@@ -205,6 +205,15 @@ func notUTF8(head []byte) string {
 		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252, advice1252)
 }
 
+// delimiter is the given one, or the one detected in the header.
+func delimiter(br *bufio.Reader, given rune) rune {
+	if given != 0 {
+		return given
+	}
+	head, _ := br.Peek(sniffBytes)
+	return detectDelimiter(head)
+}
+
 // detectDelimiter picks the most frequent of ',', ';' and tab in the header line (',' if none).
 func detectDelimiter(head []byte) rune {
 	var comma, semi, tab int

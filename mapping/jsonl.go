@@ -19,8 +19,7 @@ const maxJSONLine = 16 << 20
 // maxCachedKeys bounds the cache of key plans, so a file with ever-new keys cannot grow it.
 const maxCachedKeys = 4096
 
-// jsonlRows reads JSON Lines: one object per line; blank lines are skipped; line numbers are
-// the file's own.
+// jsonlRows reads one object per line; blank lines are skipped; lines keep their numbers.
 type jsonlRows struct {
 	br    *bufio.Reader
 	m     *Mapping
@@ -68,8 +67,7 @@ func (j *jsonlRows) next() (Row, error) {
 	return Row{}, j.err
 }
 
-// readLine reads one line of any length up to maxJSONLine; a longer line is consumed and
-// reported as tooLong.
+// readLine reads one line up to maxJSONLine long; a longer one is skipped as tooLong.
 func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	j.buf = j.buf[:0]
 	for {
@@ -199,8 +197,7 @@ func jsonKindName(first byte) string {
 	return "a number"
 }
 
-// hasEscapedNUL reports a \u0000 escape (one whose backslash is not itself escaped):
-// authentik's database cannot store NUL characters.
+// hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.
 func hasEscapedNUL(b []byte) bool {
 	for i := 0; ; {
 		k := bytes.Index(b[i:], []byte(`\u0000`))

@@ -16,11 +16,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Mapping turns a legacy export's columns into authentik's fields: renames, ignored columns,
-// constant defaults, per-column transforms and templates built from several columns.
-// A nil *Mapping means the columns already carry authentik's field names.
+// Mapping turns a legacy export's columns into authentik's fields (renames, ignored columns,
+// defaults, transforms, templates); nil means the columns are authentik's field names.
 type Mapping struct {
-	path       string
 	columns    map[string]target // input column → target
 	ignore     map[string]bool
 	defaults   []defaultValue
@@ -85,12 +83,10 @@ func LoadMapping(path string) (*Mapping, error) {
 	if err != nil {
 		return nil, inputErrorf("%v", err)
 	}
-	m.path = path
 	return m, nil
 }
 
-// ParseMapping reads a mapping from YAML (JSON is YAML too) given as bytes; for tests and
-// callers that do not keep the mapping in a file.
+// ParseMapping reads a mapping given as YAML (or JSON, which is YAML too).
 func ParseMapping(data []byte) (*Mapping, error) {
 	var file mappingFile
 	if err := decodeYAMLMapping(data, &file); err != nil {
@@ -223,8 +219,8 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 	return m, nil
 }
 
-// defaultText turns a default from the mapping file into the text of a CSV cell: scalars as
-// written, a list (for groups) joined with ";", an object (for attributes) as JSON.
+// defaultText turns a default into a CSV cell's text: a scalar as written, a list (groups)
+// joined with ";", an object (attributes) as JSON.
 func defaultText(t target, v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
@@ -328,8 +324,7 @@ type columnPlan struct {
 	transforms []transform
 }
 
-// resolve decides what a column is for: a mapped column, an ignored one, a field name or
-// attributes.<key>, a template's input, or unknown.
+// resolve decides what a column is for.
 func (m *Mapping) resolve(name string) columnPlan {
 	p := columnPlan{name: name}
 	key := fold(name)

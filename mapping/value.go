@@ -6,8 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// valueKind says what an input value is; CSV cells and JSON values differ in what "empty"
-// and "a list" mean.
+// valueKind says what an input value is: CSV cells and JSON values differ in "empty" and "a list".
 type valueKind uint8
 
 const (
