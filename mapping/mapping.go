@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,7 +65,9 @@ type templatePart struct {
 // not repeat the file's name, which the caller puts before them.
 func LoadMapping(path string) (*Mapping, error) {
 	data, err := os.ReadFile(path)
-	if err != nil {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, pe.Err // the caller names the file
+	} else if err != nil {
 		return nil, err
 	}
 	var file mappingFile
