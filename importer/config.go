@@ -183,7 +183,7 @@ func (c Config) validated() (Config, error) {
 		bad("no input file: give a CSV or JSONL file, or - for standard input")
 	}
 	if c.Input == "-" && c.Format == "" {
-		bad("reading standard input needs --format csv or --format jsonl")
+		bad("reading standard input needs --format csv, jsonl or xlsx")
 	}
 	if c.URL == "" && !c.DryRun {
 		bad("no authentik URL: set --url or AUTHENTIK_URL (or use --dry-run to only check the file)")
@@ -220,7 +220,20 @@ func (c Config) validated() (Config, error) {
 			bad("%s %q: want %s", flag, *v, strings.Join(allowed, ", "))
 		}
 	}
-	choose("--format", (*string)(&c.Format), "", string(mapping.FormatCSV), string(mapping.FormatJSONL))
+	if c.Format != "" {
+		f, err := mapping.ParseFormat(string(c.Format))
+		if err != nil {
+			bad("--format: %v", err)
+		}
+		c.Format = f
+	}
+	if c.Encoding != "" {
+		enc, err := mapping.ParseEncoding(c.Encoding)
+		if err != nil {
+			bad("--encoding: %v", err)
+		}
+		c.Encoding = enc
+	}
 	choose("--on-existing", (*string)(&c.OnExisting), string(OnExistingFail), "fail", "skip", "update")
 	choose("--lookup", (*string)(&c.Lookup), string(LookupAuto), "auto", "snapshot", "per-row")
 	choose("--groups-mode", (*string)(&c.GroupsMode), string(GroupsReplace), "replace", "add")

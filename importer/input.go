@@ -26,7 +26,7 @@ type input struct {
 	format      mapping.Format
 	size        int64
 	fingerprint string // "" for standard input
-	lines       int    // an upper bound of the rows; -1 unknown
+	lines       int    // an upper bound of the rows (the file's lines); -1 unknown
 	rows        int64  // the rows, counted; -1 unknown
 	named       []uint64
 	unsure      []string // "line N: why" of rows whose username cannot be trusted
@@ -66,8 +66,8 @@ func scanInput(ctx context.Context, cfg Config, opts mapping.Options, countRows,
 	switch {
 	case usernames:
 		err = in.readNames(tee, opts)
-	case countRows:
-		in.rows, err = mapping.CountRows(ctx, tee, opts.Format)
+	case countRows || opts.Format == mapping.FormatXLSX: // a zip's lines say nothing of its rows
+		in.rows, err = mapping.CountRows(ctx, tee, opts)
 		if err != nil {
 			in.rows, err = -1, nil // progress then shows no percentage
 		}
@@ -79,6 +79,9 @@ func scanInput(ctx context.Context, cfg Config, opts mapping.Options, countRows,
 		return nil, fmt.Errorf("cannot read the input %s: %w", cfg.Input, err)
 	}
 	in.size, in.lines = lines.n, lines.lines+1
+	if in.rows >= 0 {
+		in.lines = int(in.rows) + 1
+	}
 	in.fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
 	return in, nil
 }

@@ -193,7 +193,7 @@ func (s *rows) look(row *mapping.Row, mayBeOurs bool, attempts *int) (have *plan
 // summary's breakdown.
 func invalid(row *mapping.Row) report.Result {
 	res := newResult(row)
-	res.Status, res.Error = report.StatusInvalid, row.Errors.String()
+	res.Status, res.Error = report.StatusInvalid, row.ErrorText()
 	for field, msgs := range row.Errors {
 		for _, m := range msgs {
 			res.Problems = append(res.Problems, report.Problem{Field: field, Message: m})

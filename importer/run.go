@@ -232,7 +232,7 @@ func beforeRows(ctx context.Context, st *execute.State, err error, what string) 
 
 // readOptions is how the input is read: its format and the mapping file.
 func readOptions(cfg Config) (mapping.Options, error) {
-	opts := mapping.Options{Format: cfg.Format}
+	opts := mapping.Options{Format: cfg.Format, Delimiter: cfg.Delimiter, Encoding: cfg.Encoding, Sheet: cfg.Sheet}
 	if opts.Format == "" {
 		f, err := mapping.FormatFromPath(cfg.Input)
 		if err != nil {

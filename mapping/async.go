@@ -5,9 +5,8 @@ import (
 	"sync"
 )
 
-// asyncRows runs a rowSource on its own goroutine, a batch of rows ahead of the caller, so
-// reading, decoding and validating use a second core while the caller checks and sends rows.
-// Rows come back in file order. close stops the goroutine; it must be called (Reader.Close).
+// asyncRows runs a rowSource on its own goroutine, batches of rows ahead of the caller, so
+// reading and validating use a second core; close must be called to stop it.
 type asyncRows struct {
 	batches chan rowBatch
 	done    chan struct{}
@@ -41,6 +40,7 @@ func newAsyncRows(src rowSource) *asyncRows {
 func (a *asyncRows) run(src rowSource) {
 	defer close(a.ended)
 	defer close(a.batches)
+	defer src.close()
 	for {
 		rows := make([]Row, 0, asyncBatchRows)
 		var err error
@@ -80,8 +80,7 @@ func (a *asyncRows) next() (Row, error) {
 	return row, nil
 }
 
-// close stops the goroutine (at once, unless it is blocked reading the input, in which case
-// it ends after that read) and makes next return io.EOF.
+// close stops the goroutine (after the read in progress) and makes next return io.EOF.
 func (a *asyncRows) close() error {
 	a.stop.Do(func() { close(a.done) })
 	a.batch, a.pos, a.err = nil, 0, io.EOF

@@ -16,11 +16,15 @@ import (
 // (malformed record, unreadable cell, conflicting columns).
 const rowKey = "row"
 
+// maxRequestBytes is the largest request body authentik takes: Django's
+// DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB by default); a larger one is refused.
+const maxRequestBytes = 2_621_440
+
 // assembler collects one row's values, by target, then builds and validates the request.
 type assembler struct {
-	line   int
-	fields [numFields]value
-	attrs  []attrValue
+	line, end int
+	fields    [numFields]value
+	attrs     []attrValue
 	// attrHint is how many attributes.<key> values a row may have, to size attrs once.
 	attrHint int
 	errs     authentik.FieldErrors
@@ -28,6 +32,10 @@ type assembler struct {
 	warnings []string
 	// username is shown in the report when the username value itself was unusable.
 	username string
+	unsure   string // Row.IdentityUnsure
+	shown    []shownValue
+	// size bounds the request's JSON: the values' bytes (each at most 6 when escaped).
+	size int
 }
 
 func (a *assembler) fail(key, msg string) {
@@ -42,6 +50,7 @@ func (a *assembler) set(t target, v value) {
 	if v.kind == kindCell && v.text == "" {
 		return // an empty cell is a field not sent
 	}
+	a.size += len(v.text) + len(t.name)
 	if t.isAttribute() {
 		if a.attrs == nil {
 			a.attrs = make([]attrValue, 0, max(a.attrHint, 1))
@@ -56,9 +65,8 @@ func (a *assembler) set(t target, v value) {
 	a.fields[t.field] = v
 }
 
-// applyTemplates fills each template's target from the columns it names; lookup returns a
-// column's (transformed) value, "" when it has none. A template whose columns are all empty
-// gives nothing, and the result is trimmed so an empty column leaves no stray separator.
+// applyTemplates fills each template's target from its columns' (transformed) values; all
+// empty gives nothing, and the result is trimmed so an empty column leaves no stray separator.
 func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string) {
 	if m == nil {
 		return
@@ -78,7 +86,7 @@ func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string
 			}
 		}
 		if filled {
-			a.set(tpl.target, value{kind: kindCell, text: strings.TrimSpace(b.String()), source: "template " + tpl.target.name})
+			a.set(tpl.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
 		}
 	}
 }
@@ -103,18 +111,17 @@ func (a *assembler) applyDefaults(m *Mapping) {
 	}
 }
 
-// requestBox holds a request and the values its pointer fields point to, so a row costs one
-// allocation rather than one per field.
+// requestBox holds a request and the values its pointers point to: one allocation a row.
 type requestBox struct {
 	req                               authentik.UserRequest
 	name, email, path, typ, lastLogin string
 	isActive                          bool
 }
 
-// build validates every field as authentik would, collecting all errors of the row, and
-// makes the create request. An invalid row has Errors and no Request.
+// build validates every field as authentik would, collecting all the row's errors, and makes
+// the create request.
 func (a *assembler) build() Row {
-	row := Row{Line: a.line}
+	row := Row{Line: a.line, EndLine: a.end}
 	box := &requestBox{}
 	req := &box.req
 
@@ -128,6 +135,10 @@ func (a *assembler) build() Row {
 			a.fail("username", msgBlank)
 		} else if len(s) > maxUsernameLength && utf8.RuneCountInString(s) > maxUsernameLength {
 			a.fail("username", msgUsernameTooLong)
+		}
+		if hasLineBreak(s) {
+			a.fail("username", msgLineBreak)
+			a.setUnsure("line break in the username")
 		}
 	}
 
@@ -145,8 +156,11 @@ func (a *assembler) build() Row {
 				if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
 					a.fail("email", msgEmailTooLong)
 				}
-				if !validEmail(s) {
+				if !validEmail(s) { // a line break makes it invalid
 					a.fail("email", msgEmailInvalid)
+					if hasLineBreak(s) {
+						a.setUnsure("line break in the email")
+					}
 				}
 			}
 			box.email = s
@@ -206,15 +220,66 @@ func (a *assembler) build() Row {
 	if row.Username == "" {
 		row.Username = Strip(a.username)
 	}
-	row.Warnings = a.warnings
+	if row.Username == "" {
+		a.setUnsure("empty username")
+	}
+	if len(a.errs) == 0 && a.size*6+4096 > maxRequestBytes {
+		if b, err := json.Marshal(req); err == nil && len(b) > maxRequestBytes {
+			a.fail(rowKey, msgTooLarge)
+			a.shown = append(a.shown, shownValue{rowKey, msgTooLarge, fmt.Sprintf("%d bytes", len(b))})
+		}
+	}
+	row.Warnings, row.IdentityUnsure = a.warnings, a.unsure
 	if len(a.errs) > 0 {
-		row.Errors = a.errs
-		row.GroupNames = nil
-		row.Password, row.PasswordHash = "", ""
+		row.Errors, row.shown = a.errs, a.shown
+		for key, msgs := range a.errs {
+			f, ok := fieldByName(key)
+			if v := a.fields[f]; ok && v.kind != kindAbsent && v.kind != kindBad {
+				if v.kind == kindNull {
+					v.text = "null"
+				}
+				for _, m := range msgs {
+					row.show(key, m, v.text)
+				}
+			}
+		}
+		row.invalidate()
 		return row
 	}
 	row.Request = req
 	return row
+}
+
+// hasLineBreak is strings.ContainsAny(s, "\r\n"), which is slower for a row's fields.
+func hasLineBreak(s string) bool {
+	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
+}
+
+func (a *assembler) setUnsure(why string) {
+	if a.unsure == "" {
+		a.unsure = why
+	}
+}
+
+// transform runs a column's transforms on a value; a value one cannot take is a row error.
+func (a *assembler) transform(p *columnPlan, s string) string {
+	for _, t := range p.transforms {
+		out, err := t.apply(s)
+		if err != nil {
+			key := rowKey
+			if p.use == useTarget && !p.target.isAttribute() {
+				key = p.target.name
+			}
+			msg := fmt.Sprintf("column %s: %v", p.name, err)
+			a.fail(key, msg)
+			if key != "password" && key != "password_hash" {
+				a.shown = append(a.shown, shownValue{key, msg, "got " + quoteShort(s)})
+			}
+			return ""
+		}
+		s = out
+	}
+	return s
 }
 
 // str reads a text field as DRF's CharField does: numbers become their text, other JSON

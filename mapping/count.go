@@ -9,24 +9,28 @@ import (
 	"io"
 )
 
-// countCheckEvery is how many lines CountRows reads between looks at its context.
-const countCheckEvery = 4096
+const countCheckEvery = 4096 // lines between looks at the context
 
-// CountRows counts the rows a Reader of the same input would return, without decoding them,
-// so progress can show a true percentage: CSV records after the header (a quoted cell may
-// hold newlines; empty lines are skipped, as encoding/csv does) or JSONL non-blank lines.
-// It reads at close to disk speed: a line without a quote is two IndexByte. It stops with
-// the context's error when ctx is done.
-func CountRows(ctx context.Context, r io.Reader, f Format) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// CountRows counts the rows a Reader with the same options would return, without mapping
+// them, at close to disk speed for CSV and JSONL (a line without a quote is two IndexByte):
+// CSV records after the header (split as encoding/csv does), JSONL non-blank lines, a
+// sheet's non-empty rows after the header. It stops with ctx's error when ctx is done.
+func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
+	if opts.Format == FormatXLSX {
+		return countSheetRows(ctx, r, opts.Sheet)
+	}
+	br, _, err := openText(r, opts)
+	if err != nil {
+		return 0, err
+	}
 	var c lineCounter
-	switch f {
+	switch opts.Format {
 	case FormatCSV:
-		c = &csvCounter{}
+		c = &csvCounter{comma: byte(delimiter(br, opts.Delimiter))}
 	case FormatJSONL:
 		c = &jsonlCounter{}
 	default:
-		return 0, fmt.Errorf("cannot count rows of format %q", f)
+		return 0, fmt.Errorf("cannot count rows of format %q", opts.Format)
 	}
 	for lines := 0; ; lines++ {
 		if lines%countCheckEvery == 0 && ctx.Err() != nil {
@@ -47,8 +51,26 @@ func CountRows(ctx context.Context, r io.Reader, f Format) (int64, error) {
 	}
 }
 
-// lineCounter takes the input in pieces that end at a newline (or a buffer's end) and
-// counts rows.
+func countSheetRows(ctx context.Context, r io.Reader, sheet string) (int64, error) {
+	x, err := openSheet(r, sheet)
+	if err != nil {
+		return 0, err
+	}
+	defer x.close()
+	var n int64
+	for ; ; n++ {
+		if n%countCheckEvery == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if _, _, _, err := x.read(); errors.Is(err, io.EOF) {
+			return max(n-1, 0), nil
+		} else if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// lineCounter counts rows in pieces of the input that end at a newline or a buffer's end.
 type lineCounter interface {
 	feed(piece []byte)
 	end() int64 // the count once the input ended
@@ -58,14 +80,10 @@ type lineCounter interface {
 type jsonlCounter struct {
 	rows     int64
 	content  bool // the current line has something besides white space
-	lineOne  bool // past the first line (whose BOM is not content)
 	midPiece bool // the current line continues in the next piece
 }
 
 func (j *jsonlCounter) feed(piece []byte) {
-	if !j.lineOne && !j.midPiece {
-		piece = bytes.TrimPrefix(piece, []byte("\uFEFF"))
-	}
 	if !j.content && (piece[0] == '{' || len(bytes.TrimSpace(piece)) > 0) {
 		j.content = true
 	}
@@ -79,7 +97,7 @@ func (j *jsonlCounter) endLine() {
 	if j.content {
 		j.rows++
 	}
-	j.content, j.lineOne = false, true
+	j.content = false
 }
 
 func (j *jsonlCounter) end() int64 {
@@ -103,15 +121,15 @@ const (
 
 // csvCounter counts CSV records the way encoding/csv.Reader splits them, minus the header.
 type csvCounter struct {
+	comma     byte
 	records   int64
 	state     csvState
 	recordLen int  // bytes of the current record so far, to skip empty lines
 	lastCR    bool // the previous byte was '\r' (a "\r\n" line ending)
 }
 
-// feed runs the state machine over a piece, jumping (with IndexByte) over the bytes that
-// cannot change the count: a quoted cell's text up to its quote, an unquoted run up to a
-// quote or the line's end, the rest of a line after an error.
+// feed runs the state machine over a piece, jumping with IndexByte over the bytes that cannot
+// change the count (quoted text, an unquoted run, the rest of a line after an error).
 func (c *csvCounter) feed(piece []byte) {
 	for len(piece) > 0 {
 		n := 0
@@ -125,7 +143,7 @@ func (c *csvCounter) feed(piece []byte) {
 			n = min(indexOrLen(piece, '"'), indexOrLen(piece, '\n'))
 			if n > 0 {
 				c.state = csvUnquoted
-				if piece[n-1] == ',' {
+				if piece[n-1] == c.comma {
 					c.state = csvFieldStart
 				}
 			}
@@ -155,17 +173,17 @@ func (c *csvCounter) step(b byte) {
 		c.endRecord()
 		return
 	}
-	c.state = csvNext(c.state, b)
+	c.state = csvNext(c.state, b, c.comma)
 	c.lastCR = b == '\r'
 	c.recordLen++
 }
 
 // csvNext is the state after byte b (not a newline that ends the record).
-func csvNext(s csvState, b byte) csvState {
+func csvNext(s csvState, b, comma byte) csvState {
 	switch s {
 	case csvFieldStart, csvUnquoted:
 		switch {
-		case b == ',':
+		case b == comma:
 			return csvFieldStart
 		case b == '"' && s == csvFieldStart:
 			return csvQuoted
@@ -182,7 +200,7 @@ func csvNext(s csvState, b byte) csvState {
 		switch b {
 		case '"':
 			return csvQuoted
-		case ',':
+		case comma:
 			return csvFieldStart
 		case '\r':
 			return csvQuoteCR
@@ -194,8 +212,7 @@ func csvNext(s csvState, b byte) csvState {
 	return csvBadLine
 }
 
-// endRecord ends a record at a newline outside quotes; an empty line ("\n" or "\r\n" alone)
-// is no record.
+// endRecord ends a record at a newline outside quotes; an empty line is no record.
 func (c *csvCounter) endRecord() {
 	if c.recordLen > 1 || (c.recordLen == 1 && !c.lastCR) {
 		c.records++
@@ -203,8 +220,7 @@ func (c *csvCounter) endRecord() {
 	c.state, c.recordLen, c.lastCR = csvFieldStart, 0, false
 }
 
-// end counts a last record without a newline (or an unclosed quote, an error row) and
-// leaves out the header.
+// end counts a last record without a newline (or an unclosed quote) and leaves out the header.
 func (c *csvCounter) end() int64 {
 	if c.recordLen > 0 {
 		c.endRecord()

@@ -1,58 +1,115 @@
 package mapping
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// The CSV input is read by encoding/csv directly, not decoded by gocsv: its columns are not a
-// fixed schema (attributes.<key> columns, columns renamed or built by a mapping file), so a
-// struct with csv tags cannot name them; the header is planned once (planHeader) and each
-// record's cells are mapped by position.
-// csvRows turns CSV records into rows, one batch at a time.
-type csvRows struct {
+// records yields a table's records: CSV, or the rows of a sheet.
+type records interface {
+	// read returns the next record and its first and last line; a *badRecord error is a
+	// record that could not be split into cells, and reading goes on after it.
+	read() (rec []string, line, end int, err error)
+	close() error
+}
+
+type badRecord struct {
+	line, end int
+	msg       string
+}
+
+func (e *badRecord) Error() string { return e.msg }
+
+// csvRecords reads CSV with encoding/csv, not gocsv: the columns are not a fixed schema
+// (attributes.<key>, columns renamed or built by a mapping file), so the header is planned
+// once (planHeader) and each record's cells are mapped by position.
+type csvRecords struct {
+	r    *csv.Reader
+	text *textWatch
+}
+
+func newCSVRecords(br *bufio.Reader, text *textWatch, delim rune) *csvRecords {
+	r := csv.NewReader(br)
+	r.Comma = delimiter(br, delim)
+	r.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
+	r.ReuseRecord = true   // a record is mapped before the next Read
+	return &csvRecords{r: r, text: text}
+}
+
+func (c *csvRecords) read() ([]string, int, int, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, 0, 0, err
+		}
+		msg := fmt.Sprintf("not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
+		if pe.Line > pe.StartLine {
+			msg += fmt.Sprintf(": lines %d–%d were read as one record, a quote is probably unbalanced", pe.StartLine, pe.Line)
+		}
+		return nil, 0, 0, &badRecord{pe.StartLine, pe.Line, msg}
+	}
+	line, _ := c.r.FieldPos(0)
+	end, _ := c.r.FieldPos(len(rec) - 1)
+	if lastCell := rec[len(rec)-1]; strings.IndexByte(lastCell, '\n') >= 0 {
+		end += strings.Count(lastCell, "\n")
+	}
+	return rec, line, end, nil
+}
+
+func (c *csvRecords) close() error { return nil }
+
+// tableRows turns records into rows.
+type tableRows struct {
 	m           *Mapping
 	plan        []columnPlan
-	index       map[string]int // header name → position, for templates
+	index       map[string]int // folded header name → position, for templates
 	username    int            // position of the column that gives username, or -1
 	attrColumns int            // how many columns give attributes.<key>
 	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
+	delim       string         // CSV's delimiter, "" for a sheet
+	malformed   string         // IdentityUnsure of a record that cannot be mapped
+	text        *textWatch     // CSV's: cells need a check only once it is dirty
 
-	r     *csv.Reader
+	recs  records
 	width int
 	cells []string // a short record padded to the header's width, reused
 	err   error    // what ended the stream (io.EOF, I/O error), returned from then on
 }
 
-func newCSVRows(r io.Reader, m *Mapping) (*csvRows, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
-	cr.ReuseRecord = true   // a record is mapped before the next Read
-	header, err := cr.Read()
-	var pe *csv.ParseError
+func newTableRows(recs records, m *Mapping) (*tableRows, error) {
+	header, _, _, err := recs.read()
+	var bad *badRecord
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil, inputErrorf("the file is empty: expected a header row")
-	case errors.As(err, &pe):
-		return nil, inputErrorf("the header row is not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
+	case errors.As(err, &bad):
+		return nil, inputErrorf("the header row is %s", bad.msg)
 	case err != nil:
-		return nil, fmt.Errorf("reading the CSV header: %w", err)
+		return nil, fmt.Errorf("reading the header: %w", err)
 	}
-	header = append([]string(nil), header...)
-	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
+	header = slices.Clone(header)
 	plan, err := planHeader(header, m)
 	if err != nil {
 		return nil, err
 	}
-	c := &csvRows{m: m, plan: plan, index: make(map[string]int, len(header)), username: -1}
+	c := &tableRows{m: m, plan: plan, index: make(map[string]int, len(header)), username: -1,
+		recs: recs, width: len(header), malformed: "malformed sheet row"}
+	if cr, ok := recs.(*csvRecords); ok {
+		c.delim, c.malformed, c.text = string(cr.r.Comma), "malformed CSV row", cr.text
+	} else if x, ok := recs.(*sheetRecords); ok {
+		x.width = len(header)
+	}
 	for i, name := range header {
-		c.index[name] = i
+		c.index[fold(name)] = i
 		if plan[i].use == useTarget && plan[i].target.isAttribute() {
 			c.attrColumns++
 		}
@@ -60,8 +117,6 @@ func newCSVRows(r io.Reader, m *Mapping) (*csvRows, error) {
 			c.username = i
 		}
 	}
-	c.r = cr
-	c.width = len(header)
 	return c, nil
 }
 
@@ -72,15 +127,15 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		if p := cellProblem(name); p != "" {
 			return nil, inputErrorf("the header has %s in column %d", p, i+1)
 		}
-		if j, dup := seen[name]; dup {
+		if j, dup := seen[fold(name)]; dup {
 			return nil, inputErrorf("column %q appears twice in the header (columns %d and %d)", name, j+1, i+1)
 		}
-		seen[name] = i
+		seen[fold(name)] = i
 	}
 	var missing []string
 	for _, col := range m.namedColumns() {
 		if _, ok := seen[col]; !ok {
-			missing = append(missing, strconv.Quote(col))
+			missing = append(missing, strconv.Quote(col)+didYouMean(col, header))
 		}
 	}
 	if len(missing) > 0 {
@@ -94,7 +149,7 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		plan[i] = m.resolve(name)
 		switch plan[i].use {
 		case useUnknown:
-			unknown = append(unknown, strconv.Quote(name))
+			unknown = append(unknown, strconv.Quote(name)+didYouMean(fold(name), fieldNames[:]))
 		case useTarget:
 			t := plan[i].target.name
 			if prev, ok := givenBy[t]; ok {
@@ -108,7 +163,10 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		if m == nil {
 			msg += ", or be named in a --mapping file"
 		} else {
-			msg += ", or be named in the mapping file (columns, ignore or templates)"
+			msg += ", or be named in the mapping file (columns, ignore, transforms or templates)"
+		}
+		if len(header) == 1 && strings.ContainsAny(header[0], ",;\t|") {
+			msg += "; the header is one column: give the file's --delimiter, or leave it out to detect it"
 		}
 		return nil, inputErrorf("%s", msg)
 	}
@@ -122,7 +180,7 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 	return plan, nil
 }
 
-func (c *csvRows) columns() []string {
+func (c *tableRows) columns() []string {
 	var cols []string
 	for _, p := range c.plan {
 		if p.use == useTarget {
@@ -137,62 +195,72 @@ func (c *csvRows) columns() []string {
 	return cols
 }
 
-func (c *csvRows) next() (Row, error) {
+func (c *tableRows) next() (Row, error) {
 	if c.err != nil {
 		return Row{}, c.err
 	}
-	rec, err := c.r.Read()
-	var pe *csv.ParseError
+	rec, line, end, err := c.recs.read()
+	var bad *badRecord
 	switch {
 	case err == nil:
-		line, _ := c.r.FieldPos(0)
 		if len(rec) != c.width {
 			cells := append(c.cells[:0], rec[:min(len(rec), c.width)]...)
 			for len(cells) < c.width {
 				cells = append(cells, "")
 			}
 			c.cells = cells
-			return c.malformed(line, fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width), cells), nil
+			return c.malformedRow(line, end, fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width), cells), nil
 		}
-		return c.row(line, rec), nil
-	case errors.As(err, &pe):
-		// encoding/csv has skipped the bad record; reading goes on after it.
-		return c.malformed(pe.StartLine, fmt.Sprintf("not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column), nil), nil
+		return c.row(line, end, rec), nil
+	case errors.As(err, &bad):
+		return c.malformedRow(bad.line, bad.end, bad.msg, nil), nil
 	case errors.Is(err, io.EOF):
 		c.err = io.EOF
 	default:
-		c.err = fmt.Errorf("reading the CSV input: %w", err)
+		c.err = fmt.Errorf("reading the input: %w", err)
 	}
 	return Row{}, c.err
 }
 
-func (c *csvRows) close() error {
+func (c *tableRows) close() error {
 	c.err = io.EOF
-	return nil
+	return c.recs.close()
 }
 
-// malformed is the row of a record that cannot be mapped at all.
-func (c *csvRows) malformed(line int, problem string, cells []string) Row {
-	row := Row{Line: line, Errors: authentik.FieldErrors{rowKey: {problem}}}
+// malformedRow is the row of a record that cannot be mapped at all.
+func (c *tableRows) malformedRow(line, end int, problem string, cells []string) Row {
+	row := Row{Line: line, EndLine: end, IdentityUnsure: c.malformed, Errors: authentik.FieldErrors{rowKey: {problem}}}
 	if c.username >= 0 && c.username < len(cells) {
-		row.Username = printable(cells[c.username])
+		row.Username = Strip(printable(cells[c.username]))
 	}
 	return row
 }
 
 // row maps and validates one record.
-func (c *csvRows) row(line int, cells []string) Row {
-	a := assembler{line: line, attrHint: c.attrColumns, attrs: c.attrBuf[:0]}
+func (c *tableRows) row(line, end int, cells []string) Row {
+	var a assembler // not a composite literal, which Go builds in a temporary and copies
+	a.line, a.end, a.attrHint, a.attrs = line, end, c.attrColumns, c.attrBuf[:0]
+	if end > line {
+		c.checkJoined(&a, cells)
+	}
 	for i := range c.plan {
 		p := &c.plan[i]
 		cell := cells[i]
-		if p.use == useIgnore || cell == "" {
+		if p.use == useIgnore || cell == "" && len(p.transforms) == 0 {
 			continue
 		}
-		if problem := cellProblem(cell); problem != "" {
-			a.fail(rowKey, fmt.Sprintf("%s in column %s", problem, p.name))
+		problem := ""
+		if c.text == nil || c.text.dirty {
+			problem = cellProblem(cell)
+		}
+		if problem != "" {
+			msg := fmt.Sprintf("%s in column %s", problem, p.name)
+			if problem == msgInvalidUTF8 {
+				msg += " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"
+			}
+			a.fail(rowKey, msg)
 			if i == c.username {
-				a.username = printable(cell)
+				a.username, a.unsure = printable(cell), "unreadable username"
 			}
 			if p.use == useTarget {
 				a.set(p.target, value{kind: kindBad, source: p.name})
@@ -201,7 +269,7 @@ func (c *csvRows) row(line int, cells []string) Row {
 			continue
 		}
 		if len(p.transforms) > 0 {
-			cell = p.applyTransforms(cell)
+			cell = a.transform(p, cell)
 			cells[i] = cell
 		}
 		if p.use == useTarget {
@@ -215,4 +283,27 @@ func (c *csvRows) row(line int, cells []string) Row {
 	row := a.build()
 	c.attrBuf = a.attrs[:0] // build copies the values out, so the buffer serves the next row
 	return row
+}
+
+// checkJoined refuses a record spanning several lines where no line break belongs: in the
+// username, name, email or path, or as a line of another cell that looks like a record.
+func (c *tableRows) checkJoined(a *assembler, cells []string) {
+	for i, cell := range cells {
+		if !strings.Contains(cell, "\n") {
+			continue
+		}
+		p := &c.plan[i]
+		f := p.target.field
+		joined := p.use == useTarget && !p.target.isAttribute() && strings.Contains(Strip(cell), "\n") &&
+			(f == fieldUsername || f == fieldName || f == fieldEmail || f == fieldPath)
+		json := p.use == useTarget && f == fieldAttributes && !p.target.isAttribute()
+		for l := range strings.Lines(cell) {
+			joined = joined || !json && c.delim != "" && c.width > 1 && strings.Count(l, c.delim) >= c.width-1
+		}
+		if joined {
+			a.unsure = fmt.Sprintf("lines %d–%d joined into one record", a.line, a.end)
+			a.fail(rowKey, fmt.Sprintf("lines %d–%d were read as one record, column %s holding the line breaks: a quote is probably unbalanced", a.line, a.end, p.name))
+			return
+		}
+	}
 }

@@ -23,6 +23,8 @@ func summarize(rows []Row) []lineAndErrors {
 	return out
 }
 
+const encodingHint = " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"
+
 func TestCSVQuirks(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -34,8 +36,12 @@ func TestCSVQuirks(t *testing.T) {
 		{"no final newline", "username,name\nbob,Bob", []lineAndErrors{{2, "bob", ""}}},
 		{"header only", "username,name\n", nil},
 		{"blank lines skipped, numbers kept", "username,name\n\nbob,Bob\n\n\nann,Ann\n", []lineAndErrors{{3, "bob", ""}, {6, "ann", ""}}},
-		{"quoted newline: line of the row's start", "username,name\n\"bo\nb\",\"B\r\nob\"\nann,Ann\n",
-			[]lineAndErrors{{2, "bo\nb", ""}, {5, "ann", ""}}},
+		{"quoted newline: line of the row's start", "username,name,attributes.notes\nbob,Bob,\"B\r\nob\"\nann,Ann,\n",
+			[]lineAndErrors{{2, "bob", ""}, {4, "ann", ""}}},
+		{"quoted newline in a username", "username,name\n\"bo\nb\",Bob\nann,Ann\n",
+			[]lineAndErrors{{2, "bo\nb", "row: lines 2–3 were read as one record, column username holding the line breaks: a quote is probably unbalanced; username: A line break is not allowed in a username."}, {4, "ann", ""}}},
+		{"a stray quote swallows rows", "username,name,attributes.notes\na,A,\"oops\nb,B,\nc,C,\"\nd,D,\n",
+			[]lineAndErrors{{2, "a", "row: lines 2–4 were read as one record, column attributes.notes holding the line breaks: a quote is probably unbalanced"}, {5, "d", ""}}},
 		{"quoted quotes and commas", "username,name\n\"b\"\"o,b\",\"x, y\"\n", []lineAndErrors{{2, "b\"o,b", ""}}},
 		{"too few fields", "username,name,email\nbob,Bob\nann,Ann,\n",
 			[]lineAndErrors{{2, "bob", "row: wrong number of fields: got 2, the header has 3"}, {3, "ann", ""}}},
@@ -44,11 +50,14 @@ func TestCSVQuirks(t *testing.T) {
 		{"bare quote", "username,name\nb\"ob,Bob\nann,Ann\n",
 			[]lineAndErrors{{2, "", `row: not valid CSV: bare " in non-quoted-field (line 2, column 2)`}, {3, "ann", ""}}},
 		{"unterminated quote eats the rest", "username,name\nbob,Bob\n\"ann,Ann\ncid,Cid\n",
-			[]lineAndErrors{{2, "bob", ""}, {3, "", `row: not valid CSV: extraneous or missing " in quoted-field (line 4, column 9)`}}},
-		{"invalid UTF-8", "username,name,email\nbob,B\xffob,b\xfe@example.com\n",
-			[]lineAndErrors{{2, "bob", "row: invalid UTF-8 in column name; row: invalid UTF-8 in column email"}}},
-		{"invalid UTF-8 username still reported", "username,name\nb\xffb,Bob\n",
-			[]lineAndErrors{{2, "b\uFFFDb", "row: invalid UTF-8 in column username"}}},
+			[]lineAndErrors{{2, "bob", ""}, {3, "", `row: not valid CSV: extraneous or missing " in quoted-field (line 4, column 9): lines 3–4 were read as one record, a quote is probably unbalanced`}}},
+		{"invalid UTF-8 in a UTF-8 file", "username,name,email\nzoe,Zoë,\nbob,B\xffob,b\xfe@example.com\n",
+			[]lineAndErrors{{2, "zoe", ""}, {3, "bob", "row: invalid UTF-8 in column name" + encodingHint + "; row: invalid UTF-8 in column email" + encodingHint}}},
+		{"invalid UTF-8 username still reported", "username,name\nzoe,Zoë\nb\xffb,Bob\n",
+			[]lineAndErrors{{2, "zoe", ""}, {3, "b\uFFFDb", "row: invalid UTF-8 in column username" + encodingHint}}},
+		{"semicolons", "username;name\nbob;Bob\n", []lineAndErrors{{2, "bob", ""}}},
+		{"tabs", "username\tname\nbob\tBob, Jr\n", []lineAndErrors{{2, "bob", ""}}},
+		{"column names folded", " UserName ;Name\nbob;Bob\n", []lineAndErrors{{2, "bob", ""}}},
 		{"NUL byte", "username,name\nbob,B\x00ob\n",
 			[]lineAndErrors{{2, "bob", "row: a NUL byte in column name"}}},
 	}
@@ -76,11 +85,15 @@ func TestCSVHeaderErrors(t *testing.T) {
 	}{
 		{"empty file", "", "", "the file is empty: expected a header row"},
 		{"only a BOM and newline", "\n", "", "the file is empty"},
-		{"unknown column", "username,name,emial,foo\n", "", `unknown column(s) "emial", "foo": a column must be one of username, name, email, is_active, path, type, groups, attributes, last_login, password, password_hash, attributes.<key>`},
+		{"unknown column", "username,name,emial,foo\n", "", `unknown column(s) "emial" (did you mean "email"?), "foo": a column must be one of username, name, email, is_active, path, type, groups, attributes, last_login, password, password_hash, attributes.<key>`},
 		{"empty column name", "username,name,\n", "", `unknown column(s) ""`},
 		{"bad attributes column", "username,attributes.\n", "", `unknown column(s) "attributes."`},
 		{"duplicate column", "username,name,username\n", "", `column "username" appears twice in the header (columns 1 and 3)`},
-		{"invalid UTF-8 in header", "username,n\xffme\n", "", "the header has invalid UTF-8 in column 2"},
+		{"invalid UTF-8 in header", "username,n\xffme,Zoë\n", "", "the header has invalid UTF-8 in column 2"},
+		{"did you mean", "username,Name,E-Mail,active\n", "", `unknown column(s) "E-Mail" (did you mean "email"?), "active" (did you mean "is_active"?)`},
+		{"one column holding a delimiter", "username|name\n", "", `the header is one column: give the file's --delimiter`},
+		{"mapping column misspelt", "Logn,name\n", "columns: {login: username}\n", `the mapping names column(s) "login" (did you mean "Logn"?) that the file does not have`},
+		{"same column twice in other case", "username,name,Email,email\n", "", `column "email" appears twice in the header (columns 3 and 4)`},
 		{"broken header", "username,\"name\n", "", "the header row is not valid CSV"},
 		{"mapping names missing columns", "login,name\n", "columns: {login: username, mail: email}\nignore: [notes]\n",
 			`the mapping names column(s) "mail", "notes" that the file does not have; the file's columns are: login, name`},
@@ -190,7 +203,8 @@ func TestCSVAttributes(t *testing.T) {
 }
 
 func TestCSVReadError(t *testing.T) {
-	in := io.MultiReader(strings.NewReader("username,name\nbob,Bob\n"), iotest.ErrReader(errors.New("disk on fire")))
+	// past the first 64 KiB, which NewReader reads to check the input
+	in := io.MultiReader(strings.NewReader("username,name\nbob,Bob\n"+strings.Repeat("x,X\n", 20_000)), iotest.ErrReader(errors.New("disk on fire")))
 	r, err := NewReader(in, Options{Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +213,10 @@ func TestCSVReadError(t *testing.T) {
 	if err != nil || row.Username != "bob" {
 		t.Fatalf("first row = %+v, %v", row, err)
 	}
-	if _, err := r.Next(); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	for err == nil {
+		_, err = r.Next()
+	}
+	if !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("got %v, want the read error", err)
 	}
 	if _, err := r.Next(); err == nil || errors.Is(err, io.EOF) {

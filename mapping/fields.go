@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -56,22 +57,65 @@ func (t target) isAttribute() bool { return t.attrPath != nil }
 
 var errNotATarget = errors.New("not a field")
 
-// parseTarget reads a field name or an "attributes.<key>" name (dots nest).
+// fold is how column names compare: case-insensitively, surrounding spaces ignored.
+func fold(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// parseTarget reads a field name or an "attributes.<key>" name (dots nest; the key keeps its case).
 func parseTarget(name string) (target, error) {
-	if f, ok := fieldByName(name); ok {
-		return target{field: f, name: name}, nil
+	if f, ok := fieldByName(fold(name)); ok {
+		return target{field: f, name: f.String()}, nil
 	}
-	key, ok := strings.CutPrefix(name, attributesPrefix)
-	if !ok {
+	name = strings.TrimSpace(name)
+	if len(name) <= len(attributesPrefix) || !strings.EqualFold(name[:len(attributesPrefix)], attributesPrefix) {
 		return target{}, errNotATarget
 	}
-	path := strings.Split(key, ".")
+	path := strings.Split(name[len(attributesPrefix):], ".")
 	for _, seg := range path {
 		if seg == "" {
 			return target{}, errNotATarget
 		}
 	}
-	return target{field: fieldAttributes, attrPath: path, name: name}, nil
+	return target{field: fieldAttributes, attrPath: path, name: attributesPrefix + name[len(attributesPrefix):]}, nil
+}
+
+// didYouMean suggests the candidate closest to name (already folded), if one is close.
+func didYouMean(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		d := editDistance(name, fold(c))
+		if len(name) >= 4 && strings.Contains(fold(c), name) {
+			d = 1
+		}
+		if d < bestDist && d < len(name) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := range ra {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i + 1
+		for j := range rb {
+			cost := 1
+			if ra[i] == rb[j] {
+				cost = 0
+			}
+			cur[j+1] = min(prev[j]+cost, prev[j+1]+1, cur[j]+1)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 // acceptedFields lists what a column may be called, for error messages.

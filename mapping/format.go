@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -13,29 +12,37 @@ type Format string
 const (
 	FormatCSV   Format = "csv"
 	FormatJSONL Format = "jsonl"
+	FormatXLSX  Format = "xlsx"
 )
 
-// FormatFromPath tells the format from the file's extension: .csv, or .jsonl/.ndjson/.jsonlines/.json-lines.
+// FormatFromPath tells the format from the file's extension: .csv (.tsv), .jsonl (.ndjson,
+// .jsonlines, .json-lines) or .xlsx (.xlsm).
 func FormatFromPath(path string) (Format, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv", ".tsv":
 		return FormatCSV, nil
 	case ".jsonl", ".ndjson", ".jsonlines", ".json-lines":
 		return FormatJSONL, nil
+	case ".xlsx", ".xlsm":
+		return FormatXLSX, nil
+	case ".xls", ".ods", ".numbers":
+		return "", inputErrorf("cannot read %s files: save it as .xlsx, or as CSV UTF-8", ext)
 	}
 	if path == "-" {
-		return "", inputErrorf("cannot tell the format of standard input: use --format csv or --format jsonl")
+		return "", inputErrorf("cannot tell the format of standard input: use --format csv, jsonl or xlsx")
 	}
-	return "", inputErrorf("cannot tell the format of %q from its extension (expected .csv, .jsonl or .ndjson): use --format csv or --format jsonl", path)
+	return "", inputErrorf("cannot tell the format of %q from its extension (expected .csv, .jsonl, .ndjson or .xlsx): use --format csv, jsonl or xlsx", path)
 }
 
 // ParseFormat reads a --format value.
 func ParseFormat(s string) (Format, error) {
-	switch Format(strings.ToLower(s)) {
-	case FormatCSV:
-		return FormatCSV, nil
-	case FormatJSONL, "ndjson":
+	switch f := Format(strings.ToLower(s)); f {
+	case FormatCSV, FormatJSONL, FormatXLSX:
+		return f, nil
+	case "ndjson":
 		return FormatJSONL, nil
+	case "tsv":
+		return FormatCSV, nil
 	}
-	return "", fmt.Errorf("%w: unknown format %q: use csv or jsonl", ErrInput, s)
+	return "", inputErrorf("unknown format %q: use csv, jsonl or xlsx", s)
 }

@@ -19,19 +19,19 @@ const maxJSONLine = 16 << 20
 // maxCachedKeys bounds the cache of key plans, so a file with ever-new keys cannot grow it.
 const maxCachedKeys = 4096
 
-// jsonlRows reads JSON Lines: one object per line; blank lines are skipped; line numbers are
-// the file's own.
+// jsonlRows reads one object per line; blank lines are skipped; lines keep their numbers.
 type jsonlRows struct {
 	br    *bufio.Reader
 	m     *Mapping
 	line  int // lines read so far
 	buf   []byte
 	plans map[string]columnPlan
+	text  *textWatch // lines need a UTF-8 check only once it is dirty
 	err   error
 }
 
-func newJSONLRows(r io.Reader, m *Mapping) *jsonlRows {
-	return &jsonlRows{br: bufio.NewReaderSize(r, 64<<10), m: m, plans: make(map[string]columnPlan)}
+func newJSONLRows(r io.Reader, text *textWatch, m *Mapping) *jsonlRows {
+	return &jsonlRows{br: bufio.NewReaderSize(r, 64<<10), m: m, plans: make(map[string]columnPlan), text: text}
 }
 
 func (j *jsonlRows) close() error {
@@ -52,12 +52,9 @@ func (j *jsonlRows) next() (Row, error) {
 		}
 		j.line++
 		if tooLong {
-			return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)}}}, nil
+			return j.unreadable(fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)), nil
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if j.line == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
-		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -70,8 +67,7 @@ func (j *jsonlRows) next() (Row, error) {
 	return Row{}, j.err
 }
 
-// readLine reads one line of any length up to maxJSONLine; a longer line is consumed and
-// reported as tooLong.
+// readLine reads one line up to maxJSONLine long; a longer one is skipped as tooLong.
 func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	j.buf = j.buf[:0]
 	for {
@@ -91,13 +87,16 @@ func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
+// unreadable is the row of a line that is not a JSON object.
+func (j *jsonlRows) unreadable(msg string) Row {
+	return Row{Line: j.line, EndLine: j.line, IdentityUnsure: "not a JSON object", Errors: authentik.FieldErrors{rowKey: {msg}}}
+}
+
 // row maps and validates one non-blank line.
 func (j *jsonlRows) row(line []byte) Row {
-	fail := func(msg string) Row {
-		return Row{Line: j.line, Errors: authentik.FieldErrors{rowKey: {msg}}}
-	}
-	if !utf8.Valid(line) {
-		return fail("invalid UTF-8 on this line")
+	fail := j.unreadable
+	if j.text.dirty && !utf8.Valid(line) {
+		return fail("invalid UTF-8 on this line (if the file is not UTF-8, give its --encoding, e.g. windows-1252)")
 	}
 	trimmed := bytes.TrimSpace(line)
 	if trimmed[0] != '{' {
@@ -111,7 +110,7 @@ func (j *jsonlRows) row(line []byte) Row {
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
 		return fail("invalid JSON: " + err.Error())
 	}
-	a := assembler{line: j.line}
+	a := assembler{line: j.line, end: j.line}
 	if hasEscapedNUL(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
 	}
@@ -125,9 +124,9 @@ func (j *jsonlRows) row(line []byte) Row {
 		p := j.plan(key)
 		v := jsonValue(obj[key], key)
 		if v.kind == kindString && len(p.transforms) > 0 {
-			v.text = p.applyTransforms(v.text)
+			v.text = a.transform(&p, v.text)
 		}
-		values[key] = v
+		values[fold(key)] = v
 		switch p.use {
 		case useUnknown:
 			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))
@@ -198,8 +197,7 @@ func jsonKindName(first byte) string {
 	return "a number"
 }
 
-// hasEscapedNUL reports a \u0000 escape (one whose backslash is not itself escaped):
-// authentik's database cannot store NUL characters.
+// hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.
 func hasEscapedNUL(b []byte) bool {
 	for i := 0; ; {
 		k := bytes.Index(b[i:], []byte(`\u0000`))

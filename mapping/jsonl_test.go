@@ -76,7 +76,10 @@ func TestJSONLQuirks(t *testing.T) {
 			[]lineAndErrors{{1, "", "row: invalid JSON: unexpected end of JSON input"}, {2, "b", ""}}},
 		{"garbage", "hello\n", []lineAndErrors{{1, "", "row: invalid JSON: invalid character 'h' looking for beginning of value"}}},
 		{"two objects on a line", "{} {}\n", []lineAndErrors{{1, "", "row: invalid JSON: invalid character '{' after top-level value"}}},
-		{"invalid UTF-8", "{\"username\":\"b\xffb\",\"name\":\"B\"}\n", []lineAndErrors{{1, "", "row: invalid UTF-8 on this line"}}},
+		{"invalid UTF-8", "{\"username\":\"zoe\",\"name\":\"Zoë\"}\n{\"username\":\"b\xffb\",\"name\":\"B\"}\n",
+			[]lineAndErrors{{1, "zoe", ""}, {2, "", "row: invalid UTF-8 on this line" + encodingHint}}},
+		{"trailing comma", "{\"username\":\"a\",\"name\":\"A\"},\n", []lineAndErrors{{1, "", "row: invalid JSON: invalid character ',' after top-level value"}}},
+		{"keys folded", "{\"Username\":\"a\",\" NAME \":\"A\"}\n", []lineAndErrors{{1, "a", ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,20 +2,17 @@ package mapping
 
 import "math/bits"
 
-// lineTable maps a 64-bit hash to the first line it was on: open addressing with linear
-// probing over two parallel arrays, keys and lines (12 bytes a slot, no pointers, so the
-// garbage collector never scans them), grown by half when 85% full. An entry costs about
-// 17 bytes on average; a Go map[uint64]uint32 costs 17–39 (16-byte slots, half-full after
-// each split), which would put a million rows' usernames and e-mails over 64 MiB.
+// lineTable maps a 64-bit hash to the first line it was on: linear probing over two arrays
+// without pointers (12 bytes a slot, never scanned by the GC), grown by half when 85% full:
+// about 17 bytes an entry, where a map[uint64]uint32 costs 17–39.
 type lineTable struct {
 	keys  []uint64 // 0: empty
 	lines []uint32
 	n     int
 }
 
-// shardedTable is a lineTable in shards chosen by the key's top bits. Each shard grows on
-// its own, so a grow copies 1/64 of the entries: without shards, the old and the new arrays
-// of a table holding a million entries (12 + 18 MiB) would be live together.
+// shardedTable is 64 lineTables chosen by the key's top bits, so a grow copies 1/64 of the
+// entries instead of holding the old and new arrays of the whole table at once.
 type shardedTable struct {
 	shards [1 << shardBits]lineTable
 	n      int
@@ -31,24 +28,18 @@ func (t *shardedTable) findOrAdd(key uint64, line int) (int, bool) {
 	return first, found
 }
 
-func (t *shardedTable) find(key uint64) (int, bool) {
-	return t.shards[key>>(64-shardBits)].find(key)
-}
-
 const (
 	minSlots = 64
 	maxLoad  = 0.85
 )
 
-// home is the first slot to probe for key: the high bits of key × len, spread over any
-// table size (not only powers of two).
+// home is the first slot to probe: the high bits of key × len, for any table size.
 func (t *lineTable) home(key uint64) int {
 	hi, _ := bits.Mul64(key<<shardBits, uint64(len(t.keys))) // the top bits chose the shard
 	return int(hi)
 }
 
-// findOrAdd returns the line key was first added on and true, or adds key on line and
-// returns false. key must not be 0.
+// findOrAdd returns key's line and true, or adds key (not 0) on line and returns false.
 func (t *lineTable) findOrAdd(key uint64, line int) (int, bool) {
 	if float64(t.n+1) > maxLoad*float64(len(t.keys)) {
 		t.grow()
@@ -65,22 +56,6 @@ func (t *lineTable) findOrAdd(key uint64, line int) (int, bool) {
 	t.keys[i] = key
 	t.lines[i] = uint32(min(max(line, 0), 1<<32-1))
 	t.n++
-	return 0, false
-}
-
-// find returns the line of key, if present.
-func (t *lineTable) find(key uint64) (int, bool) {
-	if len(t.keys) == 0 {
-		return 0, false
-	}
-	for i := t.home(key); t.keys[i] != 0; {
-		if t.keys[i] == key {
-			return int(t.lines[i]), true
-		}
-		if i++; i == len(t.keys) {
-			i = 0
-		}
-	}
 	return 0, false
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,11 +17,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Mapping turns a legacy export's columns into authentik's fields: renames, ignored columns,
-// constant defaults, per-column transforms and templates built from several columns.
-// A nil *Mapping means the columns already carry authentik's field names.
+// Mapping turns a legacy export's columns into authentik's fields (renames, ignored columns,
+// defaults, transforms, templates); nil means the columns are authentik's field names.
 type Mapping struct {
-	path       string
 	columns    map[string]target // input column → target
 	ignore     map[string]bool
 	defaults   []defaultValue
@@ -32,11 +31,11 @@ type Mapping struct {
 
 // mappingFile is the mapping file as written.
 type mappingFile struct {
-	Columns    map[string]string   `yaml:"columns" json:"columns"`
-	Ignore     []string            `yaml:"ignore" json:"ignore"`
-	Defaults   map[string]any      `yaml:"defaults" json:"defaults"`
-	Transforms map[string][]string `yaml:"transforms" json:"transforms"`
-	Templates  map[string]string   `yaml:"templates" json:"templates"`
+	Columns    map[string]string `yaml:"columns" json:"columns"`
+	Ignore     []string          `yaml:"ignore" json:"ignore"`
+	Defaults   map[string]any    `yaml:"defaults" json:"defaults"`
+	Transforms map[string][]any  `yaml:"transforms" json:"transforms"`
+	Templates  map[string]string `yaml:"templates" json:"templates"`
 }
 
 var mappingKeys = []string{"columns", "ignore", "defaults", "transforms", "templates"}
@@ -46,23 +45,13 @@ type defaultValue struct {
 	value  string // read like a CSV cell
 }
 
-type transform struct {
-	name  string
-	apply func(string) string
-}
-
-// transforms are the names a mapping file may list under "transforms".
-var transforms = map[string]func(string) string{
-	"trim":  strings.TrimSpace,
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-}
-
-// template builds one target from literal text and the values of input columns.
+// template builds one target from literal text and the values of input columns, then runs
+// the transforms listed under its target's name.
 type template struct {
 	target target
 	text   string
 	parts  []templatePart
+	plan   columnPlan // its transforms, for assembler.transform
 }
 
 // templatePart is literal text, or (when column is set) the value of an input column.
@@ -72,11 +61,14 @@ type templatePart struct {
 }
 
 // LoadMapping reads a mapping file: YAML (.yaml, .yml) or JSON (.json). Unknown keys, unknown
-// transforms and targets that are not authentik fields are errors (ErrInput).
+// transforms and targets that are not authentik fields are errors (ErrInput); messages do
+// not repeat the file's name, which the caller puts before them.
 func LoadMapping(path string) (*Mapping, error) {
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the mapping file: %w", err)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, pe.Err // the caller names the file
+	} else if err != nil {
+		return nil, err
 	}
 	var file mappingFile
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -85,29 +77,27 @@ func LoadMapping(path string) (*Mapping, error) {
 	case ".json":
 		err = decodeJSONMapping(data, &file)
 	default:
-		return nil, inputErrorf("mapping file %s: cannot tell its format from the extension %q: use .yaml, .yml or .json", path, ext)
+		return nil, inputErrorf("cannot tell its format from the extension %q: use .yaml, .yml or .json", ext)
 	}
 	if err != nil {
-		return nil, inputErrorf("mapping file %s: %v", path, err)
+		return nil, inputErrorf("%v", err)
 	}
 	m, err := compileMapping(&file)
 	if err != nil {
-		return nil, inputErrorf("mapping file %s: %v", path, err)
+		return nil, inputErrorf("%v", err)
 	}
-	m.path = path
 	return m, nil
 }
 
-// ParseMapping reads a mapping from YAML (JSON is YAML too) given as bytes; for tests and
-// callers that do not keep the mapping in a file.
+// ParseMapping reads a mapping given as YAML (or JSON, which is YAML too).
 func ParseMapping(data []byte) (*Mapping, error) {
 	var file mappingFile
 	if err := decodeYAMLMapping(data, &file); err != nil {
-		return nil, inputErrorf("mapping: %v", err)
+		return nil, inputErrorf("%v", err)
 	}
 	m, err := compileMapping(&file)
 	if err != nil {
-		return nil, inputErrorf("mapping: %v", err)
+		return nil, inputErrorf("%v", err)
 	}
 	return m, nil
 }
@@ -167,6 +157,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
 	for _, col := range sortedKeys(file.Columns) {
 		dst := file.Columns[col]
+		col = fold(col)
 		if col == "" {
 			return nil, fmt.Errorf("columns: an empty column name")
 		}
@@ -181,18 +172,18 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		m.columns[col] = t
 	}
 	for _, col := range file.Ignore {
-		if _, ok := m.columns[col]; ok {
+		if _, ok := m.columns[fold(col)]; ok {
 			return nil, fmt.Errorf("ignore: column %q is also mapped under columns", col)
 		}
-		m.ignore[col] = true
+		m.ignore[fold(col)] = true
 	}
 	for _, col := range sortedKeys(file.Transforms) {
-		for _, name := range file.Transforms[col] {
-			apply, ok := transforms[name]
-			if !ok {
-				return nil, fmt.Errorf("transforms: column %q: unknown transform %q; known: %s", col, name, strings.Join(sortedKeys(transforms), ", "))
+		for _, spec := range file.Transforms[col] {
+			t, err := compileTransform(spec)
+			if err != nil {
+				return nil, fmt.Errorf("transforms: column %q: %w", col, err)
 			}
-			m.transforms[col] = append(m.transforms[col], transform{name: name, apply: apply})
+			m.transforms[fold(col)] = append(m.transforms[fold(col)], t)
 		}
 	}
 	for _, dst := range sortedKeys(file.Templates) {
@@ -213,6 +204,8 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 				m.templateInputs[p.column] = true
 			}
 		}
+		tpl.plan = columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		delete(m.transforms, t.name) // they apply to the template's result
 		m.templates = append(m.templates, tpl)
 	}
 	for _, dst := range sortedKeys(file.Defaults) {
@@ -229,8 +222,8 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 	return m, nil
 }
 
-// defaultText turns a default from the mapping file into the text of a CSV cell: scalars as
-// written, a list (for groups) joined with ";", an object (for attributes) as JSON.
+// defaultText turns a default into a CSV cell's text: a scalar as written, a list (groups)
+// joined with ";", an object (attributes) as JSON.
 func defaultText(t target, v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
@@ -282,7 +275,7 @@ func parseTemplate(t target, text string) (template, error) {
 		if closing < 0 {
 			return template{}, fmt.Errorf("%q: {{ without a closing }}", text)
 		}
-		col := strings.TrimSpace(rest[open+2 : open+2+closing])
+		col := fold(rest[open+2 : open+2+closing])
 		if col == "" {
 			return template{}, fmt.Errorf("%q: an empty {{}}", text)
 		}
@@ -334,17 +327,17 @@ type columnPlan struct {
 	transforms []transform
 }
 
-// resolve decides what a column is for: a mapped column, an ignored one, a field name or
-// attributes.<key>, a template's input, or unknown.
+// resolve decides what a column is for.
 func (m *Mapping) resolve(name string) columnPlan {
 	p := columnPlan{name: name}
+	key := fold(name)
 	if m != nil {
-		p.transforms = m.transforms[name]
-		if t, ok := m.columns[name]; ok {
+		p.transforms = m.transforms[key]
+		if t, ok := m.columns[key]; ok {
 			p.use, p.target = useTarget, t
 			return p
 		}
-		if m.ignore[name] {
+		if m.ignore[key] {
 			p.use = useIgnore
 			return p
 		}
@@ -353,18 +346,10 @@ func (m *Mapping) resolve(name string) columnPlan {
 		p.use, p.target = useTarget, t
 		return p
 	}
-	if m != nil && m.templateInputs[name] {
+	if m != nil && m.templateInputs[key] {
 		p.use = useTemplateInput
 	}
 	return p
-}
-
-// applyTransforms runs the column's transforms on a value, in order.
-func (p *columnPlan) applyTransforms(s string) string {
-	for _, t := range p.transforms {
-		s = t.apply(s)
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,37 +1,94 @@
-// Package mapping reads users from CSV or JSON Lines, keeping each row's line number, maps
-// columns to the create request, and validates every field the way authentik does, with
-// authentik's own messages, so bad rows are found before anything is sent.
+// Package mapping reads users from CSV, JSON Lines or an Excel sheet, keeping each row's line
+// numbers, maps columns to the create request, and validates every field the way authentik
+// does, with authentik's own messages, so bad rows are found before anything is sent.
 package mapping
 
-import "github.com/akimport/akimport/importer/authentik"
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/akimport/akimport/importer/authentik"
+)
 
 // Row is one input row, mapped and validated. When Errors is non-empty the row is invalid and
-// must not be sent; Request may then be nil.
+// must not be sent; Request is then nil.
 type Row struct {
-	// Line is the line of the file where the row starts (1-based; the CSV header is line 1).
-	Line int
-	// Username is the row's username as read (possibly empty), for the report.
+	// Line and EndLine are the first and last lines of the file the row was read from
+	// (1-based; the CSV header is line 1; a sheet's row numbers for .xlsx).
+	Line, EndLine int
+	// Username is the row's username as authentik would store it (possibly empty).
 	Username string
-	// Request is the create body; nil when the row could not be mapped at all.
-	Request *authentik.UserRequest
-	// GroupNames are entries of the groups cell that are not UUIDs: names to resolve to
-	// UUIDs (F-L4) before sending. Request.Groups holds only the UUIDs.
-	GroupNames []string
-	// Password is the optional password cell, set with set_password after the create (F-L3).
-	// It must never be logged or written to a report.
-	Password string
-	// PasswordHash is the optional password_hash cell in Django's format (converted from PHC
-	// argon2 or passlib pbkdf2 when needed), set with set_password_hash after the create
-	// (F-H1). Like Password, it must never be logged or written to a report.
-	PasswordHash string
-	// Errors says why the row is invalid, in authentik's words (field → messages).
-	Errors authentik.FieldErrors
-	// IdentityUnsure is why the row's username cannot be trusted to be the one the file
-	// meant ("" when it can): --deactivate-missing then deactivates nobody.
+	// IdentityUnsure is empty when Username was read reliably, else why not ("malformed CSV
+	// row", "empty username", …): such a row may stand for a user the file meant to list.
 	IdentityUnsure string
+	// Request is the create body; nil when the row is invalid.
+	Request *authentik.UserRequest
+	// GroupNames are entries of the groups cell that are not UUIDs: names to resolve (F-L4).
+	// Request.Groups holds only the UUIDs.
+	GroupNames []string
+	// Password (set_password, F-L3) and PasswordHash (set_password_hash in Django's format,
+	// F-H1) are secrets: never logged nor written to a report.
+	Password     string
+	PasswordHash string
+	// Errors says why the row is invalid, in authentik's words (field → messages), without
+	// the values; ErrorText adds them.
+	Errors authentik.FieldErrors
 	// Warnings are non-fatal remarks for the report (e.g. duplicate e-mail address).
 	Warnings []string
+	// shown are the values behind some of Errors' messages, for ErrorText.
+	shown []shownValue
 }
+
+// shownValue is what ErrorText appends to one message, e.g. `got "maybe"`.
+type shownValue struct{ key, msg, text string }
 
 // Valid reports whether the row may be sent.
 func (r *Row) Valid() bool { return len(r.Errors) == 0 }
+
+// ErrorText is the report's error cell: Errors as FieldErrors.String writes them, each
+// message followed by the value that failed, e.g. `is_active: Must be a valid boolean. (got "maybe")`.
+func (r *Row) ErrorText() string {
+	fe := make(authentik.FieldErrors, len(r.Errors))
+	for k, msgs := range r.Errors {
+		for _, m := range msgs {
+			if i := slices.IndexFunc(r.shown, func(s shownValue) bool { return s.key == k && s.msg == m }); i >= 0 {
+				m += " (" + r.shown[i].text + ")"
+			}
+			fe.Add(k, m)
+		}
+	}
+	return fe.String()
+}
+
+// addError makes the row invalid for msg, showing value (when not secret) in ErrorText.
+func (r *Row) addError(key, msg, value string) {
+	if r.Errors == nil {
+		r.Errors = make(authentik.FieldErrors, 1)
+	}
+	r.Errors.Add(key, msg)
+	r.show(key, msg, value)
+}
+
+// show notes value as the one behind key's message msg; secrets are never shown.
+func (r *Row) show(key, msg, value string) {
+	if key == "password" || key == "password_hash" || value != "" && strings.Contains(msg, value) {
+		return
+	}
+	r.shown = append(r.shown, shownValue{key, msg, "got " + quoteShort(value)})
+}
+
+// quoteShort quotes a value for a message, cut to its first 40 characters.
+func quoteShort(s string) string {
+	s = printable(s)
+	if utf8.RuneCountInString(s) > 40 {
+		s = string([]rune(s)[:40]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// invalidate drops what only a valid row may carry.
+func (r *Row) invalidate() {
+	r.Request, r.GroupNames, r.Password, r.PasswordHash = nil, nil, "", ""
+}

@@ -12,7 +12,7 @@ func TestSeen(t *testing.T) {
 		"ann,Ann,Bob@Example.com,\n" + // 3: same address, other case
 		"bob,Bob 2,bob2@example.com,\n" + // 4: duplicate of line 2
 		"cid,Cid,cid@example.com,maybe\n" + // 5: invalid, not remembered
-		"cid,Cid,cid@example.com,\n" + // 6: not a duplicate
+		"cid,Cid,cid@example.com,\n" + // 6: a duplicate of an invalid row
 		"Bob,Bob,,\n" + // 7: usernames are case-sensitive
 		"bob,Bob,,maybe\n" // 8: invalid and a duplicate
 	seen := NewSeen()
@@ -31,7 +31,7 @@ func TestSeen(t *testing.T) {
 		"3 |duplicate email address: also on line 2",
 		"4 username: Duplicate username: same as line 2.|",
 		"5 is_active: Must be a valid boolean.|",
-		"6 |",
+		"6 username: Duplicate username: same as line 5.|",
 		"7 |",
 		"8 is_active: Must be a valid boolean.; username: Duplicate username: same as line 2.|",
 	}

@@ -25,6 +25,9 @@ const (
 	msgPathSlashes            = "No leading or trailing slashes allowed."
 	msgPathEmptySegment       = "No empty segments in user path allowed."
 	msgInternalServiceAccount = "Setting a user to internal service account is not allowed."
+	// Not authentik's: a line break in a username is a broken file; Django checks the size.
+	msgLineBreak = "A line break is not allowed in a username."
+	msgTooLarge  = "The request would be larger than authentik accepts (2621440 bytes of JSON: Django's DATA_UPLOAD_MAX_MEMORY_SIZE); shorten the longest values."
 )
 
 const (
@@ -214,9 +217,8 @@ func validEmailDomain(d string) bool {
 	return true
 }
 
-// approximatePunycode stands in for Python's IDNA encoding: each label with non-ASCII letters
-// becomes an "xn--" label of about the right length. ok is false when d is plain ASCII or a
-// label could not be encoded.
+// approximatePunycode stands in for Python's IDNA encoding: a label with non-ASCII letters
+// becomes an "xn--" label of about the right length; ok is false for plain ASCII or a bad label.
 func approximatePunycode(d string) (string, bool) {
 	if !utf8.ValidString(d) || isASCII(d) {
 		return "", false
@@ -256,12 +258,10 @@ func validDateTime(s string) bool {
 	return ok
 }
 
-// ParseDateTime reads a last_login value the way authentik does: what Django's parse_datetime
-// accepts through its regular expression (YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]],
-// one-digit month, day, hour and minute allowed) and a bare date, which Python's
-// fromisoformat takes; the values must make a real date and time. A time without a zone is
-// taken as UTC (authentik's TIME_ZONE), a bare date as its midnight. The importer compares
-// instants with it, so a row's value and authentik's answer are read by one parser.
+// ParseDateTime reads last_login as authentik does: Django's parse_datetime
+// (YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]], one-digit month, day, hour and minute
+// allowed) or a bare date (fromisoformat), making a real date and time; no zone means UTC
+// (authentik's TIME_ZONE). The importer reads authentik's answers with it too.
 func ParseDateTime(s string) (time.Time, bool) {
 	p := dateScanner{s: s}
 	year, ok1 := p.digits(4, 4)
@@ -330,8 +330,7 @@ func ParseDateTime(s string) (time.Time, bool) {
 	return time.Date(year, time.Month(month), day, hour, minute, second, nanos, zone), true
 }
 
-// fractionNanos reads the digits of a fraction of a second as nanoseconds (digits past the
-// ninth are dropped).
+// fractionNanos reads a fraction of a second's digits as nanoseconds (past the ninth dropped).
 func fractionNanos(digits string) int {
 	n := 0
 	for i := range 9 {

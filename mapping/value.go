@@ -6,8 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// valueKind says what an input value is; CSV cells and JSON values differ in what "empty"
-// and "a list" mean.
+// valueKind says what an input value is: CSV cells and JSON values differ in "empty" and "a list".
 type valueKind uint8
 
 const (
@@ -71,10 +70,12 @@ func jsonText(raw string) string {
 	return raw
 }
 
+const msgInvalidUTF8 = "invalid UTF-8"
+
 // cellProblem says what makes a cell unusable: invalid UTF-8 or a NUL byte.
 func cellProblem(s string) string {
 	if !utf8.ValidString(s) {
-		return "invalid UTF-8"
+		return msgInvalidUTF8
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		return "a NUL byte"

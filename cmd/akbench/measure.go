@@ -260,7 +260,7 @@ func (b *bench) dryRunSpeed(ctx context.Context) error {
 		ratio: fmt.Sprintf("%.3f", run.summary.RowsPerSecond/bare),
 	})
 	b.res.note("The dry run's rows/s divides by the wall time of the whole akimport process (start-up and writing the %d-row report included); the bare read is csv.NewReader with its defaults over a 64 KiB bufio.Reader, inside akbench, records discarded.", n)
-	return nil
+	return b.inputCosts(input, n)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -31,9 +31,9 @@ type environment struct {
 // checks; the rest need parsing.
 type importOptions struct {
 	connectionFlags
-	cfg                                                         importer.Config
-	format, reportFormat, concurrency, maxDeactivate, logFormat string
-	verbose                                                     bool
+	cfg                                                                    importer.Config
+	format, reportFormat, concurrency, maxDeactivate, logFormat, delimiter string
+	verbose                                                                bool
 }
 
 const exitCodesHelp = `Exit codes:
@@ -98,11 +98,11 @@ func newImportCommand(ctx context.Context, env environment, code *int, run runFu
 		Short: "Import the users of a CSV or JSONL file (FILE may be - for standard input)",
 		Long: `Import the users of FILE into authentik.
 
-FILE is CSV with a header row, or JSON Lines (one object per line); "-" reads standard
-input and then needs --format. Columns are authentik's field names: username, name, email,
-is_active, path, type, groups (UUIDs or names, separated by ";"), attributes (a JSON object)
-and attributes.<key> columns, last_login, and password or password_hash (a Django-format
-or PHC argon2 hash, authentik 2026.5+), set after the create and never logged.
+FILE is CSV with a header row (the delimiter , ; or tab is detected), JSON Lines (one object
+per line) or an .xlsx workbook; "-" reads standard input and then needs --format. Columns are
+authentik's field names, matched ignoring case: username, name, email, is_active, path, type,
+groups (UUIDs or names, separated by ";"), attributes (a JSON object) and attributes.<key>
+columns, last_login, and password or password_hash (set after the create, never logged).
 An empty cell leaves the field to authentik's default.
 
 The token comes from AUTHENTIK_TOKEN or --token-file, never from a flag value: it would
@@ -148,10 +148,13 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f := cmd.Flags()
 	f.SortFlags = false
 	opts.connectionFlags.register(f)
-	f.StringVar(&opts.format, "format", "", "input format, csv or jsonl (default: from the file extension)")
+	f.StringVar(&opts.format, "format", "", "input format, csv, jsonl or xlsx (default: from the file extension)")
 	f.StringVar(&c.MappingFile, "mapping", "", "mapping file (YAML or JSON): column names, defaults, transforms")
-	group(f, "input", false, "format", "mapping")
-	// The input group's flags for delimiter, encoding and sheet go here.
+	f.StringVar(&opts.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: detected from the header)")
+	f.StringVar(&c.Encoding, "encoding", "", "input encoding, e.g. windows-1252, latin-1, utf-16 (default: UTF-8; UTF-16 with a BOM is detected)")
+	f.StringVar(&c.Sheet, "sheet", "", "the .xlsx sheet to read (default: the first)")
+	group(f, "input", false, "format", "mapping", "delimiter", "encoding")
+	group(f, "input", true, "sheet")
 
 	f.StringVar(&c.ReportPath, "report", c.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json (the summary too)")
@@ -220,6 +223,11 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	}
 	if cfg.MaxDeactivate, err = importer.ParseDeactivateLimit(o.maxDeactivate); err != nil {
 		return cfg, err
+	}
+	if o.delimiter != "" {
+		if cfg.Delimiter, err = mapping.ParseDelimiter(o.delimiter); err != nil {
+			return cfg, fmt.Errorf("--delimiter: %w", err)
+		}
 	}
 	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal

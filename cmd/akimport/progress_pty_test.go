@@ -106,7 +106,7 @@ func TestProgressBarTellsTheTruth(t *testing.T) {
 	const rows = 1500
 	s := startSim(t, authentiktest.Options{Latency: 5 * time.Millisecond, Capacity: 4}, nil)
 	dir := t.TempDir()
-	csv := strings.Replace(simpleUsersCSV(rows, "p"), "User 7,", "\"User\n7\",", 1)
+	csv := strings.Replace(simpleUsersCSV(rows, "p"), "User 7,", "\"User 7\n\",", 1)
 	input := writeFile(t, dir, "users.csv", csv)
 	args := []string{"import", "--progress", "always", "--concurrency", "4", "--rate", "0",
 		"--report", filepath.Join(dir, "report.csv"), input}
