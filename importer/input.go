@@ -13,6 +13,9 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/akimport/akimport/importer/authentik"
+	"github.com/akimport/akimport/importer/record"
+
 	"github.com/akimport/akimport/mapping"
 	"github.com/akimport/akimport/report"
 )
@@ -23,6 +26,7 @@ import (
 // last pass.
 type input struct {
 	path        string
+	read        *countingReader // the import's pass
 	format      mapping.Format
 	size        int64
 	fingerprint string // "" for standard input
@@ -136,6 +140,68 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // position is how far the import's reader is, for progress.
-func (in *input) position(read *countingReader, rowsRead int64, finished bool) report.InputPosition {
-	return report.InputPosition{RowsRead: rowsRead, BytesRead: read.n.Load(), Rows: max(in.rows, 0), Counted: in.rows >= 0, Finished: finished}
+func (in *input) position(rowsRead int64, finished bool) report.InputPosition {
+	return report.InputPosition{RowsRead: rowsRead, BytesRead: in.read.n.Load(), Rows: max(in.rows, 0), Counted: in.rows >= 0, Finished: finished}
+}
+
+// open prepares everything that needs no server: the report's lock, the input read once
+// (scanInput) and opened for the import, the earlier run of --resume, and the client.
+func (r *runner) open(ctx context.Context) (in *input, reader *mapping.Reader, resumed *resume, client *authentik.Client, release func(), err error) {
+	cfg := r.cfg
+	var undo []func()
+	closeAll := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	opts := mapping.Options{Format: cfg.Format, Delimiter: cfg.Delimiter, Encoding: cfg.Encoding, Sheet: cfg.Sheet}
+	if opts.Format == "" {
+		if opts.Format, err = mapping.FormatFromPath(cfg.Input); err != nil {
+			return nil, nil, nil, nil, nil, &UsageError{Err: err}
+		}
+	}
+	if cfg.MappingFile != "" {
+		if opts.Mapping, err = mapping.LoadMapping(cfg.MappingFile); err != nil {
+			return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)}
+		}
+	}
+	if record.Regular(cfg.ReportPath) {
+		unlock, err := record.Lock(cfg.ReportPath)
+		if err != nil {
+			return nil, nil, nil, nil, nil, &UsageError{Err: err}
+		}
+		undo = append(undo, unlock)
+	}
+	if in, err = scanInput(ctx, cfg, opts, report.ProgressMode(cfg.Progress) != report.ProgressNever, cfg.DeactivateMissing); err != nil {
+		return nil, nil, nil, nil, nil, &UsageError{Err: err}
+	}
+	src := cfg.Stdin
+	if cfg.Input != "-" {
+		f, err := os.Open(cfg.Input)
+		if err != nil {
+			return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("cannot open the input: %w", err)}
+		}
+		undo = append(undo, func() { f.Close() })
+		src = f
+	}
+	in.read = &countingReader{r: src}
+	if reader, err = mapping.NewReader(in.read, opts); err != nil {
+		return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
+	}
+	opened := reader // the named result is nil again on an error return
+	undo = append(undo, func() { opened.Close() })
+	if client, err = connect(cfg); err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	if cfg.ResumeFrom != "" {
+		if resumed, err = readResume(cfg, in, baseURL(client), r.log); err != nil {
+			return nil, nil, nil, nil, nil, err
+		}
+	}
+	return in, reader, resumed, client, closeAll, nil
 }

@@ -42,7 +42,7 @@ type unfinished struct {
 
 // readResume reads the earlier report and its record, and refuses a resume of another run:
 // another input, server or decision flags.
-func readResume(cfg Config, in *input, log *zap.Logger) (*resume, error) {
+func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, error) {
 	src := cfg.ResumeFrom
 	run, found, err := record.ReadRun(src)
 	if err != nil {
@@ -58,7 +58,7 @@ func readResume(cfg Config, in *input, log *zap.Logger) (*resume, error) {
 	}
 	var differ []string
 	for _, d := range []struct{ what, then, now string }{
-		{"--url", run.URL, redactURL(cfg.URL)},
+		{"--url", run.URL, url},
 		{"--on-existing", run.OnExisting, string(cfg.OnExisting)},
 		{"--deactivate-missing", fmt.Sprint(run.DeactivateMissing), fmt.Sprint(cfg.DeactivateMissing)},
 		{"--scope-path", run.ScopePath, cfg.ScopePath},

@@ -104,15 +104,15 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 			defer unlock()
 		}
 	}
-	st := execute.NewState(ctx, log, redactURL(cfg.URL), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, nil)
-	defer st.Close()
-	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})
 	client, err := connect(cfg)
 	if err != nil {
 		return UndoSummary{}, err
 	}
+	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, nil)
+	defer st.Close()
+	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})
 	log.Info("undo", zap.String("report", u.Report), zap.Int("users", len(jobs)), zap.Bool("delete", u.Delete),
-		zap.Bool("dry_run", u.DryRun), zap.String("url", redactURL(cfg.URL)), zap.String("undo_report", cfg.ReportPath))
+		zap.Bool("dry_run", u.DryRun), zap.String("url", baseURL(client)), zap.String("undo_report", cfg.ReportPath))
 	reads := &execute.Reads{P: pacer, Client: client}
 	server, err := reads.Preflight("", false, false)
 	if err != nil {
