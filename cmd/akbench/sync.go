@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/akimport/akimport/importer"
 	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/importer/authentik/authentiktest"
 )
@@ -85,7 +84,7 @@ func (b *bench) sync(ctx context.Context) error {
 	}
 
 	b.step("snapshot heap: %d users", snapshotUsers)
-	perUser := importer.SnapshotHeapPerUser(snapshotUsers)
+	perUser := snapshotHeapPerUser(snapshotUsers)
 	total := perUser * snapshotUsers
 	b.res.add(figure{
 		name:    fmt.Sprintf("snapshot of %d users, heap", snapshotUsers),

@@ -1,4 +1,4 @@
-package importer
+package main
 
 import (
 	"fmt"
@@ -8,9 +8,9 @@ import (
 	"github.com/akimport/akimport/importer/plan"
 )
 
-// SnapshotHeapPerUser builds a snapshot of n users shaped like an HR directory's (a group,
+// snapshotHeapPerUser builds a snapshot of n users shaped like an HR directory's (a group,
 // two attributes) and returns the heap it holds per user, in bytes, for `make bench`.
-func SnapshotHeapPerUser(n int) float64 {
+func snapshotHeapPerUser(n int) float64 {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
