@@ -174,7 +174,9 @@ func (s *rows) look(row *mapping.Row, mayBeOurs bool, attempts *int) (have *plan
 		return nil, true, nil // offline: nothing can be known
 	}
 	if s.snap != nil {
-		if have = s.snap.Get(row.Username); have != nil || (s.snap.Scope == "" && !mayBeOurs) {
+		// A snapshot of every user, read after any earlier run ended, knows who exists; one
+		// of a scope does not know the users outside it.
+		if have = s.snap.Get(row.Username); have != nil || s.snap.Scope == "" {
 			return have, true, nil
 		}
 	}
