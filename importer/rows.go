@@ -22,16 +22,16 @@ import (
 // group names; workers learn each row's user, ask plan.Decide for its step and hand it to
 // the executor; every outcome goes to the recorder.
 type rows struct {
-	st    *execute.State
-	exec  execute.Executor
-	reads *execute.Reads // nil offline
-	snap  *plan.Snapshot // nil: rows are looked up one by one
-	policy  plan.Policy
-	order   *plan.RequestOrder
-	groups  *groups
-	resume  *resume // nil without --resume
-	server  execute.Server
-	dryRun  bool
+	st     *execute.State
+	exec   execute.Executor
+	reads  *execute.Reads // nil offline
+	snap   *plan.Snapshot // nil: rows are looked up one by one
+	policy plan.Policy
+	order  *plan.RequestOrder
+	groups *groups
+	resume *resume // nil without --resume
+	server execute.Server
+	dryRun bool
 	// secret is called for each row, to warn once that secrets are sent.
 	secret      func(*mapping.Row)
 	concurrency int
