@@ -27,7 +27,8 @@ test: vet
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## demo: build, start the simulator on a free local port, import samples/users.csv, show the report
+## demo: build, start the simulator on a free local port, import samples/users.csv, show the report,
+## then dry-run an Excel CSV, a workbook and a legacy export with its mapping file
 demo: build
 	@set -euo pipefail; tmp=$$(mktemp -d); : >$$tmp/aksim.out; \
 	$(BIN)/aksim --listen 127.0.0.1:0 --token $(TOKEN) --groups samples/groups.json \
@@ -45,7 +46,15 @@ demo: build
 	$(BIN)/akimport import --rate 50 --report $$tmp/report.csv samples/users.csv; \
 	echo; echo "== report:"; cat $$tmp/report.csv; \
 	echo; echo "== 3. the same file again with --on-existing skip: nothing is created twice"; \
-	$(BIN)/akimport import --on-existing skip --rate 50 --progress never --report - samples/users.csv | cut -d, -f1-7
+	$(BIN)/akimport import --on-existing skip --rate 50 --progress never --report - samples/users.csv | cut -d, -f1-7; \
+	echo; echo "== 4. files as admins make them, dry runs against the simulator (nothing is changed); each ends with its plan"; \
+	n=0; for args in "--encoding windows-1252 samples/european.csv" "samples/users.xlsx" \
+	    "--on-existing update --mapping samples/mapping.yaml samples/legacy.csv"; do \
+	  n=$$((n+1)); echo "\$$ akimport import --dry-run $$args"; \
+	  $(BIN)/akimport import --dry-run --rate 0 --progress never --report $$tmp/dry-$$n.csv $$args 2>$$tmp/dry.err \
+	    || { cat $$tmp/dry.err; exit 1; }; \
+	  echo "   $$(tail -n1 $$tmp/dry.err)"; \
+	done
 
 ## bench: throughput, rate accuracy, memory and dry-run speed figures with their ratios (BENCHFLAGS="--quick --out FILE")
 bench: build

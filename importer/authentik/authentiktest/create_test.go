@@ -10,7 +10,8 @@ import (
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// F-U1: a create answers 201 with the full user and authentik's defaults.
+// F-U1: a create answers 201 with the full user and authentik's defaults; the avatar is
+// the "initials" kind, which needs no outside lookup (F-U14).
 func TestCreateAnswersFullUser(t *testing.T) {
 	_, ts := newTestServer(t, Options{})
 	resp := create(t, ts, `{"username":"jdoe","name":"Jane Doe","email":"jane@example.com","groups":["`+salesPK+`"]}`)
