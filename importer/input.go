@@ -30,6 +30,7 @@ type input struct {
 	format      mapping.Format
 	size        int64
 	fingerprint string // "" for standard input
+	mapping     string // the mapping file's fingerprint, "" without one
 	lines       int    // an upper bound of the rows (the file's lines); -1 unknown
 	rows        int64  // the rows, counted; -1 unknown
 	named       []uint64
@@ -114,6 +115,12 @@ func (in *input) readNames(r io.Reader, opts mapping.Options) error {
 	return nil
 }
 
+// fingerprint names a small file's content as the input's fingerprint names the input's.
+func fingerprint(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])[:32]
+}
+
 // lineCounter counts the bytes and newlines written through it.
 type lineCounter struct {
 	w     io.Writer
@@ -179,6 +186,13 @@ func (r *runner) open(ctx context.Context) (in *input, reader *mapping.Reader, r
 	}
 	if in, err = scanInput(ctx, cfg, opts, report.ProgressMode(cfg.Progress) != report.ProgressNever, cfg.DeactivateMissing); err != nil {
 		return nil, nil, nil, nil, nil, &UsageError{Err: err}
+	}
+	if cfg.MappingFile != "" {
+		b, err := os.ReadFile(cfg.MappingFile)
+		if err != nil {
+			return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)}
+		}
+		in.mapping = fingerprint(b)
 	}
 	src := cfg.Stdin
 	if cfg.Input != "-" {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,7 +60,10 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 	var differ []string
 	for _, d := range []struct{ what, then, now string }{
 		{"--url", run.URL, url},
+		{"--mapping (the file's fingerprint)", run.Mapping, in.mapping},
 		{"--on-existing", run.OnExisting, string(cfg.OnExisting)},
+		{"--reactivate", fmt.Sprint(run.Reactivate), fmt.Sprint(cfg.Reactivate)},
+		{"--groups-mode", cmp.Or(run.GroupsMode, string(GroupsReplace)), string(cfg.GroupsMode)},
 		{"--deactivate-missing", fmt.Sprint(run.DeactivateMissing), fmt.Sprint(cfg.DeactivateMissing)},
 		{"--scope-path", run.ScopePath, cfg.ScopePath},
 	} {

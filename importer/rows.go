@@ -37,6 +37,7 @@ type rows struct {
 	concurrency int
 	read        atomic.Int64 // rows read, for progress
 	readAll     atomic.Bool
+	unclear     atomic.Bool // a row failed saying its user may have been created
 }
 
 // run returns once every row taken has been reported, or the run was stopped.
@@ -132,6 +133,9 @@ func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
 		res.Attempts = 0
 	}
 	out, kind, sent := s.exec.Do(step, res)
+	if strings.Contains(out.Error, execute.MayHaveCreated) {
+		s.unclear.Store(true)
+	}
 	return record.Entry{Result: out, Label: kind.Label()}, sent
 }
 

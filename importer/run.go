@@ -84,7 +84,8 @@ func (r *runner) run(ctx context.Context) error {
 		rs.secret = warnOnce(log, cfg.URL)
 	}
 
-	out, moved, err := record.Create(cfg.ReportPath, cfg.ReportFormat, cfg.Stdout, r.runRecord(in, client, rs.policy.Mark, resumed, leaving), cfg.DryRun)
+	runRecord := r.runRecord(in, client, rs.policy.Mark, resumed, leaving)
+	out, moved, err := record.Create(cfg.ReportPath, cfg.ReportFormat, cfg.Stdout, runRecord, cfg.DryRun)
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("cannot write the report: %w", err)}
 	}
@@ -126,6 +127,15 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if resumed != nil {
 		resumed.carryUnreached(entries)
+	}
+	if runRecord != nil && rs.unclear.Load() && rs.policy.Mark.Proven && runErr == nil && !st.Stopped() && record.Regular(cfg.ReportPath) {
+		// The highest pk now bounds what undo may take for a user an unclear create made.
+		if end, err := rs.reads.HighestPK(); err == nil && end.Proven {
+			runRecord.EndPK = end.PK
+			if err := record.WriteRun(cfg.ReportPath, runRecord); err != nil {
+				log.Warn("cannot note the highest pk in the run record", zap.Error(err))
+			}
+		}
 	}
 	close(entries)
 	writeErr := <-recorded
@@ -200,11 +210,13 @@ func (r *runner) runRecord(in *input, client *authentik.Client, mark plan.Mark, 
 	if cfg.DryRun || client == nil {
 		return nil
 	}
-	run := &record.Run{Input: in.fingerprint, URL: baseURL(client), MarkPK: mark.PK, MarkProven: mark.Proven,
-		OnExisting: string(cfg.OnExisting), DeactivateMissing: cfg.DeactivateMissing, ScopePath: cfg.ScopePath, Started: time.Now().UTC()}
+	run := &record.Run{Input: in.fingerprint, URL: baseURL(client), MarkPK: mark.PK, MarkProven: mark.Proven, Mapping: in.mapping,
+		OnExisting: string(cfg.OnExisting), Reactivate: cfg.Reactivate, GroupsMode: string(cfg.GroupsMode),
+		DeactivateMissing: cfg.DeactivateMissing, ScopePath: cfg.ScopePath, Started: time.Now().UTC()}
 	if resumed != nil {
 		first := resumed.run
 		run = &first
+		run.EndPK = 0 // this run extends the import: its end is not known yet
 	}
 	for _, j := range leaving {
 		if u := j.step.User; !slices.ContainsFunc(run.Leavers, func(l record.Leaver) bool { return l.PK == u.PK }) {

@@ -119,7 +119,7 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 		return UndoSummary{}, beforeRows(ctx, st, err, "checking the URL and token")
 	}
 	mark := plan.Mark{PK: run.MarkPK, Proven: run.MarkProven}
-	guard := plan.Guard{Mark: &mark, Me: server.Me, AllowSuperusers: u.AllowSuperusers}
+	guard := plan.Guard{Mark: &mark, End: run.EndPK, Me: server.Me, AllowSuperusers: u.AllowSuperusers}
 	var exec execute.Executor = &execute.Apply{Reads: reads, Server: server, Guard: guard}
 	if u.DryRun {
 		exec = &execute.Preview{Reads: reads, Guard: guard}

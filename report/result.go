@@ -70,13 +70,17 @@ type Problem struct {
 	Field, Message string
 }
 
-// OnboardingSent is the onboarding cell of a row whose recovery e-mail authentik sent.
-const OnboardingSent = "sent"
+// The onboarding cells that are no failure: the e-mail was sent, or an inactive user was
+// rightly sent none.
+const (
+	OnboardingSent     = "sent"
+	OnboardingInactive = "none: the user is inactive"
+)
 
 // OnboardingFailed reports whether a recovery e-mail was asked for and not sent. In a dry
 // run the cell only predicts, so a planned row never counts.
 func (r Result) OnboardingFailed() bool {
-	return r.Onboarding != "" && r.Onboarding != OnboardingSent && r.Status != StatusPlanned
+	return r.Onboarding != "" && r.Onboarding != OnboardingSent && r.Onboarding != OnboardingInactive && r.Status != StatusPlanned
 }
 
 // Failed reports whether the row counts against the run (exit code 1, --max-errors).

@@ -234,7 +234,7 @@ const msgNoEmail = "User does not have an email address set."
 func (a *Apply) sendRecoveryEmail(email string, pk int, active bool) string {
 	switch {
 	case !active:
-		return "not sent: the user is inactive"
+		return report.OnboardingInactive
 	case email == "":
 		return msgNoEmail
 	}

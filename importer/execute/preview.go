@@ -37,9 +37,13 @@ func (p *Preview) Do(s plan.Step, res report.Result) (report.Result, plan.Kind, 
 	switch s.Kind {
 	case plan.Create, plan.Adopt, plan.Finish:
 		if p.Emails && s.Todo&plan.SendEmail != 0 {
-			res.Onboarding = "would be sent"
-			if s.Row == nil || rowEmail(s.Row) == "" {
+			switch req := s.Row.Request; {
+			case req.IsActive != nil && !*req.IsActive:
+				res.Onboarding = report.OnboardingInactive
+			case rowEmail(s.Row) == "":
 				res.Onboarding = "no email address: no recovery e-mail would be sent"
+			default:
+				res.Onboarding = "would be sent"
 			}
 		}
 		if s.Kind == plan.Create {

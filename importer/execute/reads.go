@@ -45,10 +45,10 @@ func (r *Reads) Fetch(pk int, attempts *int) (*authentik.User, error) {
 	return u, err
 }
 
-// mark reads the highest pk that exists now (F-L6). It is proven when the page lists every
+// HighestPK reads the highest pk that exists now (F-L6). It is proven when the page lists every
 // user (its highest pk is the highest), or shows that authentik orders by pk: at least two
 // users whose pks descend.
-func (r *Reads) mark() (plan.Mark, error) {
+func (r *Reads) HighestPK() (plan.Mark, error) {
 	var page authentik.Page[authentik.User]
 	err := r.P.Await("read the highest user pk", func(ctx context.Context) (err error) {
 		page, err = r.Client.ListUsersPage(ctx, url.Values{"ordering": {"-pk"}}, 1)

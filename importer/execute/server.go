@@ -69,7 +69,7 @@ func (r *Reads) Preflight(stage string, stageIsUUID, readMark bool) (Server, err
 	}
 	p.log.Info("authentik", zap.String("version", version), zap.String("token_user", me.Username), zap.Bool("superuser", me.IsSuperuser))
 	if readMark {
-		if s.Mark, err = r.mark(); err != nil {
+		if s.Mark, err = r.HighestPK(); err != nil {
 			return s, err
 		}
 	} else if err := p.Await("check the token", func(ctx context.Context) error {

@@ -10,6 +10,7 @@ import (
 type Guard struct {
 	Scope           string // --deactivate-missing: the user must still be under it
 	Mark            *Mark  // undo: the user must have been created after the import began (when proven)
+	End             int    // undo: found by username, the user must not be younger than the import (0 = unknown)
 	Me              int    // the token's own user (pk): never touched
 	AllowSuperusers bool
 }
@@ -28,6 +29,8 @@ func (g Guard) Check(s Step, fresh *authentik.User) Step {
 		why = fmt.Sprintf("gone: no user has pk %d any more", s.User.PK)
 	case s.MayBeOurs && (g.Mark == nil || !g.Mark.Proven):
 		why = "the import's create was unclear, and authentik did not show that it orders users by pk, so nothing proves the import made this user"
+	case s.MayBeOurs && g.End > 0 && fresh.PK > g.End:
+		why = fmt.Sprintf("created after the import ended (pk %d is above %d, the highest when it ended)", fresh.PK, g.End)
 	case fresh.UUID != s.User.UUID:
 		why = fmt.Sprintf("replaced: pk %d now holds another user (uuid %s, not %s)", s.User.PK, fresh.UUID, s.User.UUID)
 	case fresh.PK == g.Me:

@@ -20,10 +20,16 @@ type Run struct {
 	URL               string    `json:"url"`
 	MarkPK            int       `json:"mark_pk"`
 	MarkProven        bool      `json:"mark_proven"`
+	Mapping           string    `json:"mapping,omitempty"` // the mapping file's fingerprint
 	OnExisting        string    `json:"on_existing"`
+	Reactivate        bool      `json:"reactivate,omitempty"`
+	GroupsMode        string    `json:"groups_mode,omitempty"`
 	DeactivateMissing bool      `json:"deactivate_missing"`
 	ScopePath         string    `json:"scope_path,omitempty"`
 	Started           time.Time `json:"started"`
+	// EndPK is the highest user pk when the run (or its last resume) ended; 0 when it did
+	// not end cleanly. Undo looks no higher for users an unclear create may have made.
+	EndPK int `json:"end_pk,omitempty"`
 	// Leavers are the users --deactivate-missing planned to deactivate, kept so a resume
 	// can report those a killed run deactivated without reporting it.
 	Leavers []Leaver `json:"leavers,omitempty"`
@@ -85,12 +91,20 @@ func Create(path string, format report.Format, stdout io.Writer, run *Run, buffe
 	if w, err = create(path, format, stdout); err != nil || run == nil || !Regular(path) {
 		return w, moved, err
 	}
-	b, _ := json.MarshalIndent(run, "", "  ")
-	if err := writeSynced(RunPath(path), append(b, '\n')); err != nil {
+	if err := WriteRun(path, run); err != nil {
 		w.Close()
-		return nil, moved, fmt.Errorf("writing the run record: %w", err)
+		return nil, moved, err
 	}
 	return w, moved, nil
+}
+
+// WriteRun writes the record beside the report at path, synced, replacing it whole.
+func WriteRun(path string, run *Run) error {
+	b, _ := json.MarshalIndent(run, "", "  ")
+	if err := writeSynced(RunPath(path), append(b, '\n')); err != nil {
+		return fmt.Errorf("writing the run record: %w", err)
+	}
+	return nil
 }
 
 func writeSynced(path string, data []byte) error {
