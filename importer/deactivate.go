@@ -18,11 +18,24 @@ import (
 // would go than --max-deactivate allows: an export that came out empty must not lock the
 // company out.
 func leavers(cfg Config, in *input, snap *plan.Snapshot, guard plan.Guard, log *zap.Logger) ([]job, error) {
-	if n := len(in.unsure); n > 0 {
+	if n := len(in.names.unsure); n > 0 {
 		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing: %d row(s) of %s have a username that cannot be read reliably, so who is missing cannot be known; nothing was changed. Fix these rows and run again: %s",
-			n, in.path, strings.Join(in.unsure[:min(n, 10)], "; ")+more(n-10))}
+			n, in.path, strings.Join(in.names.unsure[:min(n, 10)], "; ")+more(n-10))}
 	}
-	users, inScope, spared := plan.Leavers(snap, in.names, guard)
+	users, inScope, spared := plan.Leavers(snap, in.names.has, guard)
+	var alike []string
+	for _, u := range users {
+		if in.names.resembles(u.Username) {
+			alike = append(alike, fmt.Sprintf("%q", u.Username))
+		}
+	}
+	if n := len(alike); n > 0 {
+		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing: %d authentik user(s) not in %s by their exact username are named there in another form (case, spaces, invisible characters or Unicode form): %s; authentik's usernames are exact, so the file may mean them. Nothing was changed: write these usernames as authentik has them",
+			n, in.path, strings.Join(alike[:min(n, 10)], ", ")+more(n-10))}
+	}
+	if inScope == 0 {
+		log.Warn("--deactivate-missing: no active user is under --scope-path, so nobody can be deactivated; check the path", zap.String("scope", cfg.ScopePath))
+	}
 	if allowed := cfg.MaxDeactivate.Allowed(inScope); len(users) > allowed {
 		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing would deactivate %d of the %d active users under %q, more than --max-deactivate %s allows (%d); nothing was changed. Check the export; if it is right, raise --max-deactivate",
 			len(users), inScope, cfg.ScopePath, cfg.MaxDeactivate, allowed)}

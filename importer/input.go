@@ -5,12 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
-	"slices"
 	"sync/atomic"
 
 	"github.com/akimport/akimport/importer/authentik"
@@ -29,21 +26,11 @@ type input struct {
 	read        *countingReader // the import's pass
 	format      mapping.Format
 	size        int64
-	fingerprint string // "" for standard input
-	mapping     string // the mapping file's fingerprint, "" without one
-	lines       int    // an upper bound of the rows (the file's lines); -1 unknown
-	rows        int64  // the rows, counted; -1 unknown
-	named       []uint64
-	unsure      []string // "line N: why" of rows whose username cannot be trusted
-}
-
-var nameSeed = maphash.MakeSeed()
-
-// names reports whether a row of the input names username (a digest match: a collision
-// spares a user, never the other way round).
-func (in *input) names(username string) bool {
-	_, ok := slices.BinarySearch(in.named, maphash.String(nameSeed, username))
-	return ok
+	fingerprint string     // "" for standard input
+	mapping     string     // the mapping file's fingerprint, "" without one
+	lines       int        // an upper bound of the rows (the file's lines); -1 unknown
+	rows        int64      // the rows, counted; -1 unknown
+	names       identities // for --deactivate-missing: who the rows name
 }
 
 // scanInput is the first pass: it hashes the file and counts its lines, its rows when
@@ -70,7 +57,7 @@ func scanInput(ctx context.Context, cfg Config, opts mapping.Options, countRows,
 	tee := io.TeeReader(f, lines)
 	switch {
 	case usernames:
-		err = in.readNames(tee, opts)
+		in.rows, err = in.names.read(tee, opts)
 	case countRows || opts.Format == mapping.FormatXLSX: // a zip's lines say nothing of its rows
 		in.rows, err = mapping.CountRows(ctx, tee, opts)
 		if err != nil {
@@ -89,30 +76,6 @@ func scanInput(ctx context.Context, cfg Config, opts mapping.Options, countRows,
 	}
 	in.fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
 	return in, nil
-}
-
-func (in *input) readNames(r io.Reader, opts mapping.Options) error {
-	reader, err := mapping.NewReader(r, opts)
-	if err != nil {
-		return err
-	}
-	defer reader.Close()
-	for in.rows = 0; ; in.rows++ {
-		row, err := reader.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", in.path, err)
-		}
-		if row.IdentityUnsure != "" {
-			in.unsure = append(in.unsure, fmt.Sprintf("line %d: %s", row.Line, row.IdentityUnsure))
-			continue
-		}
-		in.named = append(in.named, maphash.String(nameSeed, row.Username))
-	}
-	slices.Sort(in.named)
-	return nil
 }
 
 // fingerprint names a small file's content as the input's fingerprint names the input's.
