@@ -43,7 +43,7 @@ func TestResumeRefusesAnotherMapping(t *testing.T) {
 func TestUndoUnclearRowNeverTakesAYoungerUser(t *testing.T) {
 	h := newHarness(t, authentiktest.Options{Users: []authentiktest.SeedUser{{User: authentik.User{Username: "old", IsActive: true}}}})
 	importReport := filepath.Join(h.dir, "import.csv")
-	w, _, err := record.Create(importReport, report.FormatCSV, nil, &record.Run{MarkPK: 1, MarkProven: true, EndPK: 1}, false)
+	w, _, err := record.Create(importReport, report.FormatCSV, nil, &record.Run{URL: h.srv.URL, MarkPK: 1, MarkProven: true, EndPK: 1}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ type input struct {
 	size        int64
 	fingerprint string     // "" for standard input
 	mapping     string     // the mapping file's fingerprint, "" without one
+	reading     string     // how it is read (format, sheet, delimiter, encoding): a resume repeats it
 	lines       int        // an upper bound of the rows (the file's lines); -1 unknown
 	rows        int64      // the rows, counted; -1 unknown
 	names       identities // for --deactivate-missing: who the rows name
@@ -167,6 +168,7 @@ func (r *runner) open(ctx context.Context) (in *input, reader *mapping.Reader, r
 		src = f
 	}
 	in.read = &countingReader{r: src}
+	in.reading = fmt.Sprintf("format %s, sheet %q, delimiter %q, encoding %q", opts.Format, opts.Sheet, opts.Delimiter, opts.Encoding)
 	if reader, err = mapping.NewReader(in.read, opts); err != nil {
 		return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
 	}

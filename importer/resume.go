@@ -3,6 +3,7 @@ package importer
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,9 @@ type resume struct {
 	mayHave    lineSet
 	unfinished map[int]unfinished
 	doneRows   int
+	// sent is the highest line the earlier runs began to send (record.Sent): rows above it
+	// were never sent, so their users are never theirs.
+	sent int
 	// leaversDone are the users the earlier report records as deactivated (line 0).
 	leaversDone map[string]bool
 	mu          sync.Mutex
@@ -61,11 +65,13 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 	for _, d := range []struct{ what, then, now string }{
 		{"--url", run.URL, url},
 		{"--mapping (the file's fingerprint)", run.Mapping, in.mapping},
+		{"the reading of the input (--format, --sheet, --delimiter, --encoding)", run.Reading, in.reading},
 		{"--on-existing", run.OnExisting, string(cfg.OnExisting)},
 		{"--reactivate", fmt.Sprint(run.Reactivate), fmt.Sprint(cfg.Reactivate)},
 		{"--groups-mode", cmp.Or(run.GroupsMode, string(GroupsReplace)), string(cfg.GroupsMode)},
 		{"--deactivate-missing", fmt.Sprint(run.DeactivateMissing), fmt.Sprint(cfg.DeactivateMissing)},
 		{"--scope-path", run.ScopePath, cfg.ScopePath},
+		{"--allow-superusers", fmt.Sprint(run.AllowSuperusers), fmt.Sprint(cfg.AllowSuperusers)},
 	} {
 		if d.then != d.now && !(d.what == "--url" && cfg.DryRun && cfg.URL == "") {
 			differ = append(differ, fmt.Sprintf("%s was %q, now %q", d.what, d.then, d.now))
@@ -75,7 +81,12 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: this is not the run that wrote it: %s. Resume with the same file, server and flags, or start without --resume",
 			src, strings.Join(differ, "; "))}
 	}
-	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}, leaversDone: map[string]bool{}}
+	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}, leaversDone: map[string]bool{}, sent: math.MaxInt}
+	if sent, found, err := record.ReadSent(src); err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
+	} else if found {
+		r.sent = sent
+	}
 	err = report.ReadFile(src, func(res report.Result) error {
 		if res.Line <= 0 {
 			r.leaversDone[res.Username] = res.Done()
@@ -100,8 +111,10 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 	return r, nil
 }
 
-// mayBeOurs: the earlier run may have created the row's user without reporting it.
-func (r *resume) mayBeOurs(line int) bool { return !r.reported.has(line) || r.mayHave.has(line) }
+// mayBeOurs: an earlier run may have created the row's user without reporting it.
+func (r *resume) mayBeOurs(line int) bool {
+	return (!r.reported.has(line) && line <= r.sent) || r.mayHave.has(line)
+}
 
 // unfinishedCreate reads a row of an earlier report: whether that run created the user (pk
 // and uuid known) and left its password, hash or recovery e-mail undone, and which. An

@@ -30,6 +30,7 @@ type rows struct {
 	order  *plan.RequestOrder
 	groups *groups
 	resume *resume // nil without --resume
+	sent   *record.Sent
 	server execute.Server
 	dryRun bool
 	// secret is called for each row, to warn once that secrets are sent.
@@ -118,6 +119,10 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 // handle decides one valid row and has the executor carry the step out. sent is false when
 // the run stopped first: the row stays out of the report, and --resume picks it up.
 func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
+	if err := s.sent.Reach(row.Line); err != nil {
+		s.st.Fail(err)
+		return record.Entry{}, false
+	}
 	res := newResult(row)
 	step, err := s.decide(row, &res.Attempts)
 	if errors.Is(err, execute.ErrStopped) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -91,6 +92,17 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if moved != "" {
 		log.Info("earlier report kept", zap.String("path", moved))
+	}
+	if runRecord != nil && record.Regular(cfg.ReportPath) {
+		from := 0
+		if resumed != nil && resumed.sent != math.MaxInt {
+			from = resumed.sent
+		}
+		if rs.sent, err = record.OpenSent(cfg.ReportPath, from); err != nil {
+			out.Close()
+			return &UsageError{Err: err}
+		}
+		defer rs.sent.Close()
 	}
 	progress, err := report.NewProgress(report.ProgressConfig{Out: cfg.Stderr, Mode: report.ProgressMode(cfg.Progress),
 		IsTerminal: cfg.IsTerminal, Interval: cfg.ProgressInterval, Logger: log,
@@ -211,6 +223,7 @@ func (r *runner) runRecord(in *input, client *authentik.Client, mark plan.Mark, 
 		return nil
 	}
 	run := &record.Run{Input: in.fingerprint, URL: baseURL(client), MarkPK: mark.PK, MarkProven: mark.Proven, Mapping: in.mapping,
+		Reading: in.reading, AllowSuperusers: cfg.AllowSuperusers,
 		OnExisting: string(cfg.OnExisting), Reactivate: cfg.Reactivate, GroupsMode: string(cfg.GroupsMode),
 		DeactivateMissing: cfg.DeactivateMissing, ScopePath: cfg.ScopePath, Started: time.Now().UTC()}
 	if resumed != nil {

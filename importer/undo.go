@@ -108,6 +108,9 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 	if err != nil {
 		return UndoSummary{}, err
 	}
+	if run.URL != baseURL(client) {
+		return UndoSummary{}, &UsageError{Err: fmt.Errorf("%s was written by an import into %s, not %s: undo runs against the server the import wrote to; nothing was changed", u.Report, run.URL, baseURL(client))}
+	}
 	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, nil)
 	defer st.Close()
 	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})

@@ -121,7 +121,7 @@ func TestDecideUndoSkipsOtherUser(t *testing.T) {
 	// The uuid is the identity: a pk that holds another user is never touched.
 	h := newHarness(t, authentiktest.Options{})
 	importReport := h.write("import.csv", "line,username,status,http_status,pk,uuid,attempts,error,warnings\n2,x,created,201,1,00000000-0000-4000-8000-000000000000,1,,\n")
-	h.write("import.csv.run.json", `{"mark_pk": 0, "mark_proven": true}`)
+	h.write("import.csv.run.json", `{"url": "`+h.srv.URL+`", "mark_pk": 0, "mark_proven": true}`)
 	h.sim.ReplaceUser("nobody")
 	seedCfg := h.config(h.write("one.csv", "username,name\nx,X\n"))
 	if _, err := importer.Run(context.Background(), seedCfg); err != nil {

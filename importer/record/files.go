@@ -21,11 +21,13 @@ type Run struct {
 	MarkPK            int       `json:"mark_pk"`
 	MarkProven        bool      `json:"mark_proven"`
 	Mapping           string    `json:"mapping,omitempty"` // the mapping file's fingerprint
+	Reading           string    `json:"reading,omitempty"` // how the input was read: format, sheet, delimiter, encoding
 	OnExisting        string    `json:"on_existing"`
 	Reactivate        bool      `json:"reactivate,omitempty"`
 	GroupsMode        string    `json:"groups_mode,omitempty"`
 	DeactivateMissing bool      `json:"deactivate_missing"`
 	ScopePath         string    `json:"scope_path,omitempty"`
+	AllowSuperusers   bool      `json:"allow_superusers,omitempty"`
 	Started           time.Time `json:"started"`
 	// EndPK is the highest user pk when the run (or its last resume) ended; 0 when it did
 	// not end cleanly. Undo looks no higher for users an unclear create may have made.
@@ -78,7 +80,7 @@ func Create(path string, format report.Format, stdout io.Writer, run *Run, buffe
 		return nil, "", err
 	}
 	if moved != "" {
-		for _, side := range []string{".run.json", ".journal"} {
+		for _, side := range []string{".run.json", ".sent", ".journal"} {
 			if err := os.Rename(path+side, moved+side); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, moved, fmt.Errorf("keep %s beside the earlier report: %w", path+side, err)
 			}
