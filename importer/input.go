@@ -141,12 +141,21 @@ func (r *runner) open(ctx context.Context) (in *input, reader *mapping.Reader, r
 			return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("mapping file %s: %w", cfg.MappingFile, err)}
 		}
 	}
-	if record.Regular(cfg.ReportPath) {
-		unlock, err := record.Lock(cfg.ReportPath)
-		if err != nil {
-			return nil, nil, nil, nil, nil, &UsageError{Err: err}
+	locks := []string{cfg.ReportPath}
+	if cfg.ResumeFrom != "" && !samePath(cfg.ResumeFrom, cfg.ReportPath) {
+		locks = append(locks, cfg.ResumeFrom) // the report resumed is no other run's to write meanwhile
+	}
+	for _, path := range locks {
+		if record.Regular(path) {
+			unlock, err := record.Lock(path)
+			if err != nil {
+				return nil, nil, nil, nil, nil, &UsageError{Err: err}
+			}
+			undo = append(undo, unlock)
 		}
-		undo = append(undo, unlock)
+	}
+	if _, real, _ := record.ReadRun(cfg.ReportPath); cfg.DryRun && real {
+		return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("--report %s holds the report of an import that sent requests (its run record is beside it): a dry run changes nothing, so it will not move that report aside; give the dry run another --report (e.g. --report plan.csv, or - for standard output)", cfg.ReportPath)}
 	}
 	if in, err = scanInput(ctx, cfg, opts, report.ProgressMode(cfg.Progress) != report.ProgressNever, cfg.DeactivateMissing); err != nil {
 		return nil, nil, nil, nil, nil, &UsageError{Err: err}

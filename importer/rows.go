@@ -173,6 +173,10 @@ func (s *rows) decide(row *mapping.Row, attempts *int) (plan.Step, error) {
 		step = plan.Decide(row, have, mayBeOurs, s.policy)
 	}
 	step.MayBeOurs = mayBeOurs
+	if step.Kind == plan.Adopt {
+		// A run that stopped before reporting this row may have sent the e-mail already.
+		step.Todo &^= plan.SendEmail
+	}
 	return step, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -164,6 +165,7 @@ func TestNightlyHRSync(t *testing.T) {
 	// The dry run with --url predicts day 2 exactly, and writes nothing.
 	cfg := h.config("../samples/hr-day2.csv")
 	cfg.DryRun, cfg.OnExisting, cfg.DeactivateMissing, cfg.ScopePath = true, importer.OnExistingUpdate, true, "users/staff"
+	cfg.ReportPath = filepath.Join(h.dir, "plan.csv") // a dry run never moves a real run's report aside
 	if _, err := importer.Run(context.Background(), cfg); err != nil {
 		t.Fatalf("dry run: %v", err)
 	}

@@ -213,8 +213,12 @@ func (a *Apply) created(s plan.Step, res report.Result, active bool) report.Resu
 			return res
 		}
 	}
-	if s.Todo&plan.SendEmail != 0 && a.Server.StagePK != "" {
+	switch {
+	case a.Server.StagePK == "":
+	case s.Todo&plan.SendEmail != 0:
 		res.Onboarding = a.sendRecoveryEmail(rowEmail(row), pk, active)
+	case s.Kind == plan.Adopt:
+		res.Onboarding = EmailUnknown + "the run that stopped before reporting this row may have sent it (check before sending another)"
 	}
 	return res
 }
