@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -73,7 +74,8 @@ func ParseDeactivateLimit(s string) (DeactivateLimit, error) {
 // percentage rounds up, so 5% of a team of 10 still allows one leaver.
 func (l DeactivateLimit) Allowed(inScope int) int {
 	if l.Percent {
-		return int(math.Ceil(l.Value * float64(inScope) / 100))
+		return int(math.Ceil(l.Value*float64(inScope)/100 - 1e-9)) // 8.8% of 375 is 33, not 34
+
 	}
 	return int(l.Value)
 }
@@ -273,6 +275,15 @@ func (c Config) validated() (Config, error) {
 			}
 		}
 	}
+	for _, out := range []struct{ flag, path string }{{"--summary-json", c.SummaryJSON}, {"--metrics-file", c.MetricsFile}} {
+		switch {
+		case out.path == "":
+		case c.ReportPath != "-" && samePath(out.path, c.ReportPath):
+			bad("%s %s is the report: writing it would destroy the only record of who was created; choose another path", out.flag, out.path)
+		case !writable(out.path):
+			bad("%s %s cannot be written (does its directory exist, and may this user write there?)", out.flag, out.path)
+		}
+	}
 	if c.ProgressInterval <= 0 {
 		c.ProgressInterval = 10 * time.Second
 	}
@@ -300,6 +311,20 @@ func (c *Config) fillDependencies() {
 	if c.Stdout == nil {
 		c.Stdout = io.Discard
 	}
+}
+
+// writable reports whether path can be written, changing nothing: an existing file is
+// opened without truncation, a new one created and removed again.
+func writable(path string) bool {
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		return f.Close() == nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return os.Remove(path) == nil
 }
 
 func contains(list []string, s string) bool {

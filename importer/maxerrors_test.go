@@ -8,27 +8,27 @@ import (
 	"testing"
 
 	"github.com/akimport/akimport/importer"
+	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/importer/authentik/authentiktest"
 	"github.com/akimport/akimport/report"
 )
 
-const missingGroup = "0b0e5a3c-9d1f-4e2a-8b7c-6d5e4f3a2b1c" // no such group: authentik answers 400
-
-// mixedCSV makes n rows; every badEvery-th (from the third) names a group that does not
-// exist, which authentik rejects (400). It returns the file and which lines are bad.
-func mixedCSV(n, badEvery int, prefix string) (string, map[int]bool) {
+// mixedCSV makes n rows; every badEvery-th (from the third) is a username authentik already
+// has (seed), which --on-existing fail reports as a failed `exists` once authentik answers
+// "must be unique" (400). It returns the file, which lines are bad, and the users to seed.
+func mixedCSV(n, badEvery int, prefix string) (string, map[int]bool, []authentiktest.SeedUser) {
 	var b strings.Builder
 	bad := map[int]bool{}
-	b.WriteString("username,name,groups\n")
+	var seed []authentiktest.SeedUser
+	b.WriteString("username,name\n")
 	for i := range n {
-		groups := ""
 		if i%badEvery == 2 {
-			groups = missingGroup
 			bad[i+2] = true
+			seed = append(seed, authentiktest.SeedUser{User: authentik.User{Username: fmt.Sprintf("%s%04d", prefix, i), Name: "Someone else", IsActive: true}})
 		}
-		fmt.Fprintf(&b, "%s%04d,User %d,%s\n", prefix, i, i, groups)
+		fmt.Fprintf(&b, "%s%04d,User %d\n", prefix, i, i)
 	}
-	return b.String(), bad
+	return b.String(), bad, seed
 }
 
 // --max-errors N stops the run cleanly after N rows failed on the server; rows never sent
@@ -47,8 +47,8 @@ func TestMaxErrorsStopsThenResumeFinishes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, authentiktest.Options{})
-			content, bad := mixedCSV(rows, badEvery, "m")
+			content, bad, seed := mixedCSV(rows, badEvery, "m")
+			h := newHarness(t, authentiktest.Options{Users: seed})
 			cfg := h.config(h.write("users.csv", content))
 			cfg.Concurrency = tt.concurrency
 			cfg.MaxErrors = tt.maxErrors
@@ -58,8 +58,8 @@ func TestMaxErrorsStopsThenResumeFinishes(t *testing.T) {
 			}
 			first := readReport(t, cfg.ReportPath)
 			c := countStatus(first)
-			if c[report.StatusRejected] < tt.maxErrors || c[report.StatusRejected] > tt.maxErrors+tt.concurrency {
-				t.Errorf("%d rows rejected, want %d (at most %d more in flight)", c[report.StatusRejected], tt.maxErrors, tt.concurrency)
+			if c[report.StatusExists] < tt.maxErrors || c[report.StatusExists] > tt.maxErrors+tt.concurrency {
+				t.Errorf("%d rows exist, want %d (at most %d more in flight)", c[report.StatusExists], tt.maxErrors, tt.concurrency)
 			}
 			if len(first) >= rows/2 {
 				t.Errorf("the report has %d of %d rows: the run did not stop early", len(first), rows)
@@ -69,7 +69,7 @@ func TestMaxErrorsStopsThenResumeFinishes(t *testing.T) {
 			reported := map[string]bool{}
 			for _, r := range first {
 				reported[r.Username] = true
-				if bad[r.Line] != (r.Status == report.StatusRejected) || (!bad[r.Line] && r.Status != report.StatusCreated) {
+				if bad[r.Line] != (r.Status == report.StatusExists) || (!bad[r.Line] && r.Status != report.StatusCreated) {
 					t.Errorf("line %d: %s %q", r.Line, r.Status, r.Error)
 				}
 			}
@@ -96,17 +96,17 @@ func TestMaxErrorsStopsThenResumeFinishes(t *testing.T) {
 			for i, r := range final {
 				wantStatus := report.StatusCreated
 				if bad[r.Line] {
-					wantStatus = report.StatusRejected
+					wantStatus = report.StatusExists
 				}
 				if r.Line != i+2 || r.Status != wantStatus {
 					t.Errorf("final report row %d: line %d %s, want line %d %s", i, r.Line, r.Status, i+2, wantStatus)
 				}
 			}
-			if got, want := len(h.sim.Users()), rows-len(bad); got != want {
+			if got, want := len(h.sim.Users()), rows; got != want {
 				t.Errorf("the simulator holds %d users, want %d", got, want)
 			}
-			for _, u := range h.sim.Users() {
-				if n := h.sim.CreateCount(u.Username); n != 1 {
+			for i, u := range h.sim.Users() {
+				if n := h.sim.CreateCount(u.Username); n != 1 && !bad[i+2] {
 					t.Errorf("%s created %d times", u.Username, n)
 				}
 			}

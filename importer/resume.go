@@ -32,8 +32,8 @@ type resume struct {
 	// sent is the highest line the earlier runs began to send (record.Sent): rows above it
 	// were never sent, so their users are never theirs.
 	sent int
-	// leaversDone are the users the earlier report records as deactivated (line 0).
-	leaversDone map[string]bool
+	// leaversSeen are the users the earlier report mentions on a line 0 (deactivations).
+	leaversSeen map[string]bool
 	mu          sync.Mutex
 	reached     lineSet // unfinished rows this run got to
 }
@@ -81,7 +81,7 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: this is not the run that wrote it: %s. Resume with the same file, server and flags, or start without --resume",
 			src, strings.Join(differ, "; "))}
 	}
-	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}, leaversDone: map[string]bool{}, sent: math.MaxInt}
+	r := &resume{source: src, run: run, unfinished: map[int]unfinished{}, leaversSeen: map[string]bool{}, sent: math.MaxInt}
 	if sent, found, err := record.ReadSent(src); err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("--resume %s: %w", src, err)}
 	} else if found {
@@ -89,7 +89,7 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 	}
 	err = report.ReadFile(src, func(res report.Result) error {
 		if res.Line <= 0 {
-			r.leaversDone[res.Username] = res.Done()
+			r.leaversSeen[res.Username] = true
 			return nil
 		}
 		r.reported.add(res.Line)
@@ -144,7 +144,8 @@ func unfinishedCreate(res report.Result) (unfinished, bool) {
 // carryOver copies the rows the earlier report (now at from) records as done.
 func (r *resume) carryOver(from string, out chan<- record.Entry) error {
 	err := report.ReadFile(from, func(res report.Result) error {
-		if (res.Line <= 0 && res.Done()) || r.done.has(res.Line) {
+		// A leaver left alone stays so; one that failed is planned again.
+		if (res.Line <= 0 && (res.Done() || res.Status == report.StatusSkipped)) || r.done.has(res.Line) {
 			out <- record.Entry{Result: res, Carried: true}
 		}
 		return nil
@@ -167,7 +168,7 @@ func (r *resume) reach(line int) {
 func (r *resume) leftUnreported(snap *plan.Snapshot) []record.Entry {
 	var out []record.Entry
 	for _, l := range r.run.Leavers {
-		if u := snap.Get(l.Username); u != nil && u.UUID == l.UUID && !u.Active && !r.leaversDone[l.Username] {
+		if u := snap.Get(l.Username); u != nil && u.UUID == l.UUID && !u.Active && !r.leaversSeen[l.Username] {
 			out = append(out, record.Entry{Result: report.Result{Username: l.Username, PK: l.PK, UUID: l.UUID, Status: report.StatusDeactivated,
 				HTTPStatus: 200, Warnings: []string{"deactivated by the earlier run, which stopped before it could report it"}}, Label: "deactivate"})
 		}

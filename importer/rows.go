@@ -33,6 +33,7 @@ type rows struct {
 	sent   *record.Sent
 	server execute.Server
 	dryRun bool
+	emails bool // --send-recovery-email
 	// secret is called for each row, to warn once that secrets are sent.
 	secret      func(*mapping.Row)
 	concurrency int
@@ -90,13 +91,13 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 		if s.resume != nil && s.resume.done.has(row.Line) {
 			continue // carried over from the earlier report
 		}
-		if row.Valid() && len(row.GroupNames) > 0 {
+		if row.Valid() && (len(row.GroupNames) > 0 || len(row.Request.Groups) > 0) {
 			if err := s.groups.resolve(&row); errors.Is(err, execute.ErrStopped) {
 				return nil
 			} else if err != nil {
 				res := newResult(&row)
 				res.Status, res.Error = report.StatusFailed, err.Error()
-				out <- record.Entry{Result: res}
+				s.emit(out, record.Entry{Result: res})
 				continue
 			}
 		}
@@ -104,7 +105,7 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 			addError(&row, "password_hash", s.server.HashVersionMessage())
 		}
 		if !row.Valid() {
-			out <- record.Entry{Result: invalid(&row)}
+			s.emit(out, record.Entry{Result: invalid(&row)})
 			continue
 		}
 		select {
@@ -114,6 +115,14 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 		}
 	}
 	return nil
+}
+
+// emit reports a row the producer settles itself; a resume then has its line accounted for.
+func (s *rows) emit(out chan<- record.Entry, e record.Entry) {
+	if s.resume != nil {
+		s.resume.reach(e.Line)
+	}
+	out <- e
 }
 
 // handle decides one valid row and has the executor carry the step out. sent is false when
@@ -149,7 +158,11 @@ func (s *rows) decide(row *mapping.Row, attempts *int) (plan.Step, error) {
 	mayBeOurs := false
 	if s.resume != nil {
 		if u, ok := s.resume.unfinished[row.Line]; ok {
-			return plan.Step{Kind: plan.Finish, Row: row, User: &u.user, Todo: u.todo}, nil
+			todo := u.todo
+			if !s.emails {
+				todo &^= plan.SendEmail // this run was not asked to send e-mails
+			}
+			return plan.Step{Kind: plan.Finish, Row: row, User: &u.user, Todo: todo}, nil
 		}
 		mayBeOurs = s.resume.mayBeOurs(row.Line)
 	}
@@ -250,15 +263,21 @@ func (d *groups) load() error {
 	return d.err
 }
 
-// resolve turns the row's group names into UUIDs; an unknown name makes the row invalid.
-// It fails (the row fails) when the groups cannot be read at all.
+// resolve checks that the row's group UUIDs exist and turns its group names into UUIDs; an
+// unknown one makes the row invalid, in authentik's words where it has some (F-U8). It
+// fails (the row fails) when the groups cannot be read at all.
 func (d *groups) resolve(row *mapping.Row) error {
 	if d.reads == nil {
-		row.Warnings = append(row.Warnings, fmt.Sprintf("group names not checked without --url: %v", row.GroupNames))
+		row.Warnings = append(row.Warnings, "groups not checked without --url")
 		return nil
 	}
 	if err := d.load(); err != nil {
 		return err
+	}
+	for _, id := range row.Request.Groups {
+		if _, ok := d.byID[strings.ToLower(id)]; !ok {
+			addError(row, "groups", fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", id))
+		}
 	}
 	for _, name := range row.GroupNames {
 		if uuid, ok := d.byName[name]; ok {

@@ -68,9 +68,9 @@ func (r *runner) run(ctx context.Context) error {
 		log.Info("a big import: consider setting authentik's avatar setting to \"initials\" (System › Brands/Settings) during the run; gravatar lookups slow every create (F-U14)")
 	}
 	rs := &rows{st: st, policy: plan.Policy{OnExisting: cfg.OnExisting, Reactivate: cfg.Reactivate, AddGroups: cfg.GroupsMode == GroupsAdd},
-		order: &plan.RequestOrder{}, resume: resumed, dryRun: cfg.DryRun, concurrency: cfg.Concurrency, secret: func(*mapping.Row) {},
+		order: &plan.RequestOrder{}, resume: resumed, dryRun: cfg.DryRun, emails: cfg.SendRecoveryEmail != "", concurrency: cfg.Concurrency, secret: func(*mapping.Row) {},
 		groups: &groups{}}
-	guard := plan.Guard{Scope: cfg.ScopePath, AllowSuperusers: cfg.AllowSuperusers}
+	guard := plan.Guard{Scope: cfg.ScopePath, AllowSuperusers: cfg.AllowSuperusers, Named: in.names.has}
 	var leaving []job
 	var snap *plan.Snapshot
 	if client != nil {

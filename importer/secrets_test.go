@@ -82,7 +82,7 @@ func TestSecretsStayOutOfErrorsLogsAndReports(t *testing.T) {
 						passwords = append(passwords, pw)
 						groups := ""
 						if i%6 == 1 {
-							groups = missingGroup // rejected by authentik
+							groups = "0b0e5a3c-9d1f-4e2a-8b7c-6d5e4f3a2b1c" // no such group: invalid
 						}
 						if i%6 == 4 {
 							pw += "\x00" // invalid before sending

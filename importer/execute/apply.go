@@ -2,6 +2,7 @@ package execute
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -292,6 +293,10 @@ func (a *Apply) finish(s plan.Step, res report.Result) report.Result {
 
 // update patches only the fields that differ; fields absent from the row are never touched.
 func (a *Apply) update(s plan.Step, res report.Result) (report.Result, plan.Kind, bool) {
+	if msg := tooLarge(s.Patch); msg != "" {
+		res.Status, res.Error = report.StatusInvalid, msg
+		return res, s.Kind, true
+	}
 	res.Attempts = 0
 	err := a.P.Call("update user", &res.Attempts, func(ctx context.Context) error {
 		_, e := a.Client.PatchUser(ctx, s.User.PK, s.Patch)
@@ -378,6 +383,18 @@ func recheck(r *Reads, g plan.Guard, s plan.Step, res report.Result) (plan.Step,
 		res.Status, res.Error = report.StatusSkipped, s.Why
 	}
 	return s, res, true
+}
+
+// maxRequestBytes is the largest body authentik takes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+const maxRequestBytes = 2_621_440
+
+// tooLarge says why a PATCH cannot be sent (its merged attributes make it too large), or "".
+func tooLarge(patch map[string]any) string {
+	b, err := json.Marshal(patch)
+	if err != nil || len(b) <= maxRequestBytes {
+		return ""
+	}
+	return fmt.Sprintf("attributes: the update would be %d bytes of JSON, more than authentik accepts (%d: Django's DATA_UPLOAD_MAX_MEMORY_SIZE), because a PATCH carries the user's attributes whole; shorten them", len(b), maxRequestBytes)
 }
 
 func rejected(res report.Result, err error) report.Result {

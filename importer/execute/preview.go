@@ -33,7 +33,11 @@ func (p *Preview) Do(s plan.Step, res report.Result) (report.Result, plan.Kind, 
 			return res, s.Kind, ok
 		}
 	}
-	res.Status, res.Action = report.StatusPlanned, s.Describe(p.groupName)
+	if msg := tooLarge(s.Patch); msg != "" && (s.Kind == plan.Update || s.Kind == plan.Reactivate) {
+		res.Status, res.Error = report.StatusInvalid, msg
+		return res, s.Kind, true
+	}
+	res.Status, res.Action, res.Error = report.StatusPlanned, s.Describe(p.groupName), ""
 	switch s.Kind {
 	case plan.Create, plan.Adopt, plan.Finish:
 		if p.Emails && s.Todo&plan.SendEmail != 0 {

@@ -47,30 +47,50 @@ func (r *Reads) Fetch(pk int, attempts *int) (*authentik.User, error) {
 
 // HighestPK reads the highest pk that exists now (F-L6). It is proven when the page lists every
 // user (its highest pk is the highest), or shows that authentik orders by pk: at least two
-// users whose pks descend.
+// users whose pks descend — and, should they descend in username order too (the default
+// order), whose pks ascend when asked for ordering=pk.
 func (r *Reads) HighestPK() (plan.Mark, error) {
-	var page authentik.Page[authentik.User]
-	err := r.P.Await("read the highest user pk", func(ctx context.Context) (err error) {
-		page, err = r.Client.ListUsersPage(ctx, url.Values{"ordering": {"-pk"}}, 1)
-		return err
-	})
+	users, complete, err := r.usersBy("-pk")
 	if err != nil {
 		return plan.Mark{}, err
 	}
-	users, highest := page.Results, 0
-	proven := len(users) >= 2
-	for i, u := range users {
+	highest := 0
+	for _, u := range users {
 		highest = max(highest, u.PK)
-		proven = proven && (i == 0 || u.PK < users[i-1].PK)
 	}
-	if page.Pagination.Count == len(users) && page.Pagination.Next == 0 {
-		return plan.Mark{PK: highest, Proven: true}, nil
+	proven := complete || ordered(users, func(a, b authentik.User) bool { return a.PK > b.PK })
+	if proven && !complete && ordered(users, func(a, b authentik.User) bool { return a.Username < b.Username }) {
+		var up []authentik.User
+		if up, _, err = r.usersBy("pk"); err != nil {
+			return plan.Mark{}, err
+		}
+		proven = ordered(up, func(a, b authentik.User) bool { return a.PK < b.PK })
 	}
 	if !proven {
 		r.P.log.Warn("authentik did not list its users by pk (ordering=-pk): akimport cannot prove which users it creates, so it never takes an existing user as its own, looks up rows with passwords before creating them, and reports an unclear create of an existing user as failed")
 		return plan.Mark{}, nil
 	}
 	return plan.Mark{PK: highest, Proven: true}, nil
+}
+
+// usersBy reads the first page of the users in ordering; complete: it holds every user.
+func (r *Reads) usersBy(ordering string) (users []authentik.User, complete bool, err error) {
+	var page authentik.Page[authentik.User]
+	err = r.P.Await("read the users by pk", func(ctx context.Context) (err error) {
+		page, err = r.Client.ListUsersPage(ctx, url.Values{"ordering": {ordering}}, 1)
+		return err
+	})
+	return page.Results, page.Pagination.Count == len(page.Results) && page.Pagination.Next == 0, err
+}
+
+// ordered reports whether at least two users come strictly in the order before says.
+func ordered(users []authentik.User, before func(a, b authentik.User) bool) bool {
+	for i := 1; i < len(users); i++ {
+		if !before(users[i-1], users[i]) {
+			return false
+		}
+	}
+	return len(users) >= 2
 }
 
 // FirstUsersPage reads page 1 of the users (of the scope), whose count tells what a

@@ -11,6 +11,7 @@ type Guard struct {
 	Scope           string // --deactivate-missing: the user must still be under it
 	Mark            *Mark  // undo: the user must have been created after the import began (when proven)
 	End             int    // undo: found by username, the user must not be younger than the import (0 = unknown)
+	Named           func(username string) bool // deactivation: a row of the file names the user
 	Me              int    // the token's own user (pk): never touched
 	AllowSuperusers bool
 }
@@ -41,6 +42,8 @@ func (g Guard) Check(s Step, fresh *authentik.User) Step {
 		why = "an internal service account (an outpost's)"
 	case g.Mark != nil && g.Mark.Proven && fresh.PK <= g.Mark.PK:
 		why = fmt.Sprintf("existed before the import (pk %d is not above %d, the highest pk when it began)", fresh.PK, g.Mark.PK)
+	case s.Kind == Deactivate && g.Named != nil && g.Named(fresh.Username):
+		why = fmt.Sprintf("renamed to %q, which the file lists", fresh.Username)
 	case !InScope(fresh.Path, g.Scope):
 		why = fmt.Sprintf("moved out of %s (path %s)", g.Scope, fresh.Path)
 	case s.Kind == Deactivate && !fresh.IsActive:

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -83,7 +84,7 @@ func (s Step) Describe(names func(uuid string) string) string {
 	case Conflict:
 		return "fail (exists)"
 	case Finish:
-		return "finish the earlier run's create: " + s.Todo.String()
+		return "finish the earlier run's create: " + cmp.Or(s.Todo.String(), "read the user again")
 	case Leave, Unproven:
 		return "leave alone: " + s.Why
 	}
