@@ -66,9 +66,7 @@ type InputPosition struct {
 
 // NewProgress returns the display cfg asks for: a bar on cfg.Out, an Info log line every
 // interval, or nothing (never, or nowhere to show it). Call Done when the run ends.
-func NewProgress(cfg ProgressConfig) (Progress, error) {
-	return newProgress(cfg, nil)
-}
+func NewProgress(cfg ProgressConfig) (Progress, error) { return newProgress(cfg, nil) }
 
 // newProgress takes a hook that runs after every refresh, so tests know when one is done.
 func newProgress(cfg ProgressConfig, afterRefresh func()) (Progress, error) {
