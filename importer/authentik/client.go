@@ -183,9 +183,10 @@ func (c *Client) send(ctx context.Context, r request) (answer, *Error) {
 	if err != nil {
 		return a, &Error{Op: r.op, URL: a.url, Kind: KindFatal, Err: err}
 	}
-	req.Header = http.Header{"Authorization": {"Bearer " + c.token}, "Accept": {"application/json"},
-		"Content-Type": {"application/json"}, "User-Agent": {c.userAgent}}
-
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return a, classifyTransport(a, err, ctx, c.timeout, sent)

@@ -135,8 +135,7 @@ func (fe FieldErrors) String() string {
 	return strings.Join(parts, "; ")
 }
 
-// Version is an authentik release, e.g. 2026.5.1 (year.month.patch). Pre-release suffixes
-// ("-rc1") are ignored: a release candidate has its release's features.
+// Version is an authentik release, e.g. 2026.5.1; a release candidate has its release's features.
 type Version struct{ Year, Month, Patch int }
 
 // The first releases that changed what akimport may send or meet (facts F-H1, F-R1, F-S1).
