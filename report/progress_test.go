@@ -376,3 +376,13 @@ func TestProgressStopsOnDone(t *testing.T) {
 		t.Errorf("%d lines logged after Done", logs.Len()-n)
 	}
 }
+
+func TestByteSize(t *testing.T) {
+	tests := map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1<<20 - 1: "1024.0 KiB", 1 << 20: "1.0 MiB",
+		376 << 20: "376.0 MiB", 5 << 30: "5.0 GiB", 1 << 62: "4.0 EiB"}
+	for n, want := range tests {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,7 +1,8 @@
-// Package report holds the result of each input row and writes it: CSV and JSONL report
-// writers (flushed per row), the reader used by --resume, the summary, progress and metrics.
-// It knows nothing of HTTP.
+// Package report holds each input row's result and writes it (CSV or JSONL, flushed per row),
+// reads it back for --resume, and shows progress, the summary and metrics. It knows no HTTP.
 package report
+
+import "slices"
 
 // Status is what happened to one input row; the values are the report's contract.
 type Status string
@@ -21,22 +22,14 @@ const (
 	StatusFailed      Status = "failed"      // gave up: network, 5xx after retries, unexpected answer
 )
 
-// statusOrder is the order of the summary, the progress line and the metrics: successes
-// first, then the failures.
+// statusOrder is the order of the summary, the progress and the metrics: successes first.
 var statusOrder = [...]Status{
 	StatusCreated, StatusUpdated, StatusUnchanged, StatusDeactivated, StatusDeleted, StatusExists,
 	StatusSkipped, StatusPlanned, StatusInvalid, StatusRejected, StatusFailed,
 }
 
 // statusIndex returns the status's position in statusOrder, or -1 for an unknown status.
-func statusIndex(s Status) int {
-	for i, known := range statusOrder {
-		if known == s {
-			return i
-		}
-	}
-	return -1
-}
+func statusIndex(s Status) int { return slices.Index(statusOrder[:], s) }
 
 // Known reports whether s is one of the report's statuses.
 func (s Status) Known() bool { return statusIndex(s) >= 0 }
@@ -44,31 +37,24 @@ func (s Status) Known() bool { return statusIndex(s) >= 0 }
 // Result is one report row (CSV columns: csvRow). Line is the input file's own line number, 0
 // for rows not in the file (deactivated users). Password and token never reach a Result.
 type Result struct {
-	Line       int      `json:"line"`
-	Username   string   `json:"username"`
-	Status     Status   `json:"status"`
-	HTTPStatus int      `json:"http_status,omitempty"`
-	PK         int      `json:"pk,omitempty"`
-	UUID       string   `json:"uuid,omitempty"`
-	Attempts   int      `json:"attempts"`
-	Error      string   `json:"error,omitempty"`
-	Warnings   Warnings `json:"warnings,omitempty"`
-	// Action says what was or would be done beyond the status: "create", "update: name,
-	// email", "skip (exists)", "deactivate".
-	Action string `json:"action,omitempty"`
-	Input  string `json:"input,omitempty"` // the input's fingerprint, checked by --resume
-	// Onboarding is OnboardingSent, or why the recovery e-mail was not sent; empty when none
-	// was asked for.
-	Onboarding string `json:"onboarding,omitempty"`
-	// Problems are an invalid row's reasons, for the summary's breakdown; not in the report.
-	Problems []Problem `json:"-"`
+	Line       int       `json:"line"`
+	Username   string    `json:"username"`
+	Status     Status    `json:"status"`
+	HTTPStatus int       `json:"http_status,omitempty"`
+	PK         int       `json:"pk,omitempty"`
+	UUID       string    `json:"uuid,omitempty"`
+	Attempts   int       `json:"attempts"`
+	Error      string    `json:"error,omitempty"`
+	Warnings   Warnings  `json:"warnings,omitempty"`
+	Action     string    `json:"action,omitempty"`     // beyond the status: "update: name, email", "deactivate"
+	Input      string    `json:"input,omitempty"`      // the input's fingerprint, checked by --resume
+	Onboarding string    `json:"onboarding,omitempty"` // OnboardingSent, or why the recovery e-mail was not sent
+	Problems   []Problem `json:"-"`                    // an invalid row's reasons, for the summary only
 }
 
-// Problem is one reason a row is invalid: the field ("" for the row as a whole) and the
-// message without the failing value, so that rows with the same problem count together.
-type Problem struct {
-	Field, Message string
-}
+// Problem is one reason a row is invalid: the field ("" for the row) and the message without
+// the failing value, so that rows with the same problem count together.
+type Problem struct{ Field, Message string }
 
 // The onboarding cells that are no failure: the e-mail was sent, or an inactive user was
 // rightly sent none.
@@ -77,8 +63,7 @@ const (
 	OnboardingInactive = "none: the user is inactive"
 )
 
-// OnboardingFailed reports whether a recovery e-mail was asked for and not sent. In a dry
-// run the cell only predicts, so a planned row never counts.
+// OnboardingFailed reports whether a recovery e-mail was asked for and not sent (a dry run's only predicts).
 func (r Result) OnboardingFailed() bool {
 	return r.Onboarding != "" && r.Onboarding != OnboardingSent && r.Onboarding != OnboardingInactive && r.Status != StatusPlanned
 }

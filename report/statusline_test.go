@@ -44,6 +44,12 @@ func TestStatusLine(t *testing.T) {
 			ops:   []op{{show: "[==>  ] 1 234 rows"}, {show: "ü123456789"}},
 			want:  cl + "[==>  ]" + cl + "ü123456",
 		},
+		{
+			name:  "a status as wide as the terminal is cut too; one column less fits",
+			width: 8,
+			ops:   []op{{show: "12345678"}, {show: "1234567"}},
+			want:  cl + "1234567" + cl + "1234567",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -345,3 +345,11 @@ func TestWriteSummaryLine(t *testing.T) {
 		t.Errorf("zap puts level, ts and msg first: %s", line)
 	}
 }
+
+func TestGroupDigits(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1 000", 1234567: "1 234 567", -1234: "-1 234", -123: "-123"} {
+		if got := groupDigits(n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

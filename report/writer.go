@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Format is the encoding of a report file.
@@ -23,8 +25,7 @@ const (
 	FormatJSONL Format = "jsonl"
 )
 
-// FormatFromPath picks the report format from the file name: ".jsonl" and ".ndjson" are JSON
-// Lines, anything else (including "-" for stdout) is CSV.
+// FormatFromPath picks the format from the file name: .jsonl and .ndjson are JSON Lines, else CSV.
 func FormatFromPath(path string) Format {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson":
@@ -38,9 +39,7 @@ func FormatFromPath(path string) Format {
 // (which Read ignores). Not safe for concurrent use: one goroutine owns the report.
 type Writer interface {
 	Write(Result) error
-	// Close finishes the report (a CSV report with no rows still gets its header) and, for a
-	// file opened by Create, syncs it to disk and closes it.
-	Close() error
+	Close() error // writes the CSV header if no row did; syncs and closes a file Create opened
 }
 
 // Create opens the report at path for writing, truncating it, in the given format ("" means
@@ -49,40 +48,32 @@ func Create(path string, format Format, stdout io.Writer) (Writer, error) {
 	return create(path, format, stdout, false)
 }
 
-// CreateBuffered is Create for a report that need not survive a crash row by row (a dry run
-// sent nothing, so there is nothing to resume): rows go out in 64 KiB blocks.
+// CreateBuffered is Create in 64 KiB blocks, for a report that need not survive a crash (a dry run).
 func CreateBuffered(path string, format Format, stdout io.Writer) (Writer, error) {
 	return create(path, format, stdout, true)
 }
 
 func create(path string, format Format, stdout io.Writer, buffered bool) (Writer, error) {
-	if format == "" {
-		format = FormatFromPath(path)
-	}
+	format = cmp.Or(format, FormatFromPath(path))
 	if format != FormatCSV && format != FormatJSONL {
 		return nil, fmt.Errorf("unknown report format %q (want %q or %q)", format, FormatCSV, FormatJSONL)
 	}
-	out, closer := stdout, func() error { return nil }
+	w := newWriter(format, stdout)
+	w.path = path
 	if path != "-" {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {
 			return nil, fmt.Errorf("create report: %w", err)
 		}
-		out, closer = f, func() error { return syncAndClose(f) }
+		w.out, w.file = f, f
 	} else if stdout == nil {
 		return nil, errors.New("report to stdout (-): no stdout given")
 	}
 	if buffered {
-		bw, closeFile := bufio.NewWriterSize(out, 64<<10), closer
-		out, closer = bw, func() error {
-			flushErr, closeErr := bw.Flush(), closeFile()
-			if flushErr != nil {
-				return fmt.Errorf("write report %s: %w", path, flushErr)
-			}
-			return closeErr
-		}
+		w.buffer = bufio.NewWriterSize(w.out, 64<<10)
+		w.out = w.buffer
 	}
-	return newWriter(format, out, closer), nil
+	return w, nil
 }
 
 // syncAndClose makes the report durable before closing it: rows were handed to the OS one by
@@ -103,43 +94,43 @@ func syncAndClose(f *os.File) error {
 }
 
 // NewCSVWriter returns a Writer of the CSV report to w; Close does not close w.
-func NewCSVWriter(w io.Writer) Writer { return newWriter(FormatCSV, w, nil) }
+func NewCSVWriter(w io.Writer) Writer { return newWriter(FormatCSV, w) }
 
 // NewJSONLWriter returns a Writer of the JSON Lines report to w; Close does not close w.
-func NewJSONLWriter(w io.Writer) Writer { return newWriter(FormatJSONL, w, nil) }
+func NewJSONLWriter(w io.Writer) Writer { return newWriter(FormatJSONL, w) }
 
 // rowWriter writes either format: encode puts one row into buf, which goes out in one write.
 type rowWriter struct {
-	out     io.Writer
-	closer  func() error // nil when the writer does not own out
-	buf     bytes.Buffer
-	encode  func(Result) error
-	header  func() // CSV's: with the first row (a torn write leaves no lone header), or at Close
-	started bool
-	err     error // the first write error: the report is broken after it
+	out    io.Writer
+	path   string
+	file   *os.File      // the report file, which Close syncs and closes; nil when not ours
+	buffer *bufio.Writer // CreateBuffered's, which Close flushes
+	buf    bytes.Buffer
+	encode func(Result)
+	header func() // CSV's: with the first row (a torn write leaves no lone header), or at Close
+	err    error  // the first write error: the report is broken after it
 }
 
-func newWriter(format Format, out io.Writer, closer func() error) *rowWriter {
-	w := &rowWriter{out: out, closer: closer}
+func newWriter(format Format, out io.Writer) *rowWriter {
+	w := &rowWriter{out: out}
 	if format == FormatJSONL {
 		enc := json.NewEncoder(&w.buf)
-		enc.SetEscapeHTML(false) // error messages read better with their < > & intact
-		w.encode = func(r Result) error { return enc.Encode(r) }
+		enc.SetEscapeHTML(false)                        // error messages read better with their < > & intact
+		w.encode = func(r Result) { _ = enc.Encode(r) } // plain data: cannot fail
 		return w
 	}
 	// By hand, cell for cell what gocsv marshals from csvRow (tested): gocsv's reflection
-	// would cost the dry run several times the row's own work.
+	// would cost the dry run several times the row's own work. Into a buffer: cannot fail.
 	enc := csv.NewWriter(&w.buf)
 	var rec []string
-	w.header = func() { _ = enc.Write(csvHeader); enc.Flush() } // into a buffer: cannot fail
-	w.encode = func(r Result) error {
+	w.header = func() { _ = enc.Write(csvHeader); enc.Flush() }
+	w.encode = func(r Result) {
 		warnings, _ := r.Warnings.MarshalCSV()
 		rec = append(rec[:0], strconv.Itoa(r.Line), neutralise(r.Username), string(r.Status), optional(r.HTTPStatus),
 			optional(r.PK), neutralise(r.UUID), strconv.Itoa(r.Attempts), neutralise(r.Error), warnings, r.Input,
 			neutralise(r.Action), neutralise(r.Onboarding))
 		_ = enc.Write(rec)
 		enc.Flush()
-		return nil
 	}
 	return w
 }
@@ -149,35 +140,62 @@ func (w *rowWriter) Write(r Result) error {
 		return w.err
 	}
 	w.buf.Reset()
-	if !w.started && w.header != nil {
+	if w.header != nil {
 		w.header()
 	}
-	if err := w.encode(r); err != nil {
-		return fmt.Errorf("encode report row of line %d: %w", r.Line, err)
-	}
+	w.encode(r)
 	return w.flush()
 }
 
 func (w *rowWriter) flush() error {
 	if _, err := w.out.Write(w.buf.Bytes()); err != nil {
 		w.err = fmt.Errorf("write report: %w", err)
-		return w.err
 	}
-	w.started = true
-	return nil
+	w.header = nil
+	return w.err
 }
 
 func (w *rowWriter) Close() error {
-	if w.err == nil && !w.started && w.header != nil {
+	if w.err == nil && w.header != nil {
 		w.buf.Reset()
 		w.header()
-		w.err = w.flush()
+		_ = w.flush() // kept in w.err
 	}
-	if w.closer != nil {
-		err := w.closer()
-		if w.closer = nil; err != nil {
-			return err
+	var err error
+	if w.buffer != nil {
+		if flushErr := w.buffer.Flush(); flushErr != nil {
+			err = fmt.Errorf("write report %s: %w", w.path, flushErr)
 		}
 	}
-	return w.err
+	if w.file != nil {
+		err = cmp.Or(err, syncAndClose(w.file))
+	}
+	w.buffer, w.file = nil, nil
+	return cmp.Or(err, w.err)
+}
+
+// MoveAside keeps an existing report from being overwritten: it renames the regular file at path
+// to path.prev-<UTC time, like 20261203T101500Z>[-2, -3, …] and returns the new name; "" when
+// nothing is at path, or no regular file (stdout "-", /dev/null, a pipe).
+func MoveAside(path string, now time.Time) (string, error) {
+	info, err := os.Stat(path)
+	if path == "-" || errors.Is(err, os.ErrNotExist) || (err == nil && !info.Mode().IsRegular()) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("keep the earlier report %s: %w", path, err)
+	}
+	// Two runs within the same second must not replace the first one's copy.
+	base := path + ".prev-" + now.UTC().Format("20060102T150405Z")
+	moved := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(moved); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		moved = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(path, moved); err != nil {
+		return "", fmt.Errorf("keep the earlier report: %w", err)
+	}
+	return moved, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/akimport/akimport/importer"
 	"github.com/akimport/akimport/mapping"
@@ -18,17 +19,15 @@ import (
 
 // environment is what the command takes from the process, so tests can swap it.
 type environment struct {
-	getenv     func(string) string
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
-	isTerminal bool
-	abort      <-chan struct{} // closed by a second signal
-	httpClient *http.Client    // nil: the importer's own; tests inject one
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	isTerminal     bool
+	abort          <-chan struct{} // closed by a second signal
+	httpClient     *http.Client    // nil: the importer's own; tests inject one
 }
 
-// importOptions are the import command's flags: most go straight into cfg, which Validate
-// checks; the rest need parsing.
+// importOptions are the import command's flags: most go straight into cfg; the rest need parsing.
 type importOptions struct {
 	connectionFlags
 	cfg                                                                    importer.Config
@@ -76,22 +75,21 @@ and writes a report with one line per input row: created, or exactly why not.`,
 		Short: "Print the version, the commit and its date",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
+			v, vcs := versionInfo()
+			fmt.Fprintf(cmd.OutOrStdout(), "akimport %s (%s)\n", v, vcs)
 		},
 	})
 	return root
 }
 
-// runFunc is what the import command calls with the complete configuration; tests replace
-// it to check argv → config without importing anything.
-type runFunc func(ctx context.Context, cfg importer.Config) error
-
+// runImport is what the import command calls with the complete configuration; tests pass
+// another to check argv → config without importing anything.
 func runImport(ctx context.Context, cfg importer.Config) error {
 	_, err := importer.Run(ctx, cfg)
 	return err
 }
 
-func newImportCommand(ctx context.Context, env environment, code *int, run runFunc) *cobra.Command {
+func newImportCommand(ctx context.Context, env environment, code *int, run func(context.Context, importer.Config) error) *cobra.Command {
 	opts := importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import [flags] FILE",
@@ -129,17 +127,8 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(args[0], env, cmd)
-			if err != nil {
-				*code = importer.ExitUsage
-				return err
-			}
-			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
-			err = run(ctx, cfg)
-			*code = importer.ExitCode(err)
-			if err != nil && *code != importer.ExitRowsFailed {
-				cfg.Logger.Error(err.Error())
-			}
-			return nil
+			// Rows that failed are the summary's to tell.
+			return finish(code, cfg.Logger, err, func() error { return run(ctx, cfg) }, false)
 		},
 	}
 	c := &opts.cfg
@@ -153,8 +142,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar(&opts.delimiter, "delimiter", "", "CSV delimiter: , ; tab or | (default: detected from the header)")
 	f.StringVar(&c.Encoding, "encoding", "", "input encoding, e.g. windows-1252, latin-1, utf-16 (default: UTF-8; UTF-16 with a BOM is detected)")
 	f.StringVar(&c.Sheet, "sheet", "", "the .xlsx sheet to read (default: the first)")
-	group(f, "input", false, "format", "mapping", "delimiter", "encoding")
-	group(f, "input", true, "sheet")
+	group(f, "input", []string{"format", "mapping", "delimiter", "encoding"}, "sheet")
 
 	f.StringVar(&c.ReportPath, "report", c.ReportPath, "per-row report: .csv or .jsonl by extension; - for standard output; an existing file is moved aside")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json (the summary too)")
@@ -163,8 +151,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar(&opts.reportFormat, "report-format", "", "report format, csv or jsonl (default: from the --report extension; csv for -)")
 	f.StringVar(&c.Progress, "progress", c.Progress, "progress: auto (bar on a terminal, log lines otherwise), always, never")
 	f.DurationVar(&c.ProgressInterval, "progress-interval", c.ProgressInterval, "interval of the progress log lines when not on a terminal")
-	group(f, "output", false, "report", "log-format", "summary-json", "metrics-file")
-	group(f, "output", true, "report-format", "progress", "progress-interval")
+	group(f, "output", []string{"report", "log-format", "summary-json", "metrics-file"}, "report-format", "progress", "progress-interval")
 
 	f.StringVar(&opts.concurrency, "concurrency", strconv.Itoa(c.Concurrency), "requests in flight at most, or auto: start low and follow the server's latency")
 	f.Float64Var(&c.Rate, "rate", c.Rate, "requests per second at most, all workers together (0 = no limit)")
@@ -173,8 +160,7 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of each HTTP request")
 	f.IntVar(&c.Retries, "retries", c.Retries, "retries of a transient failure (network, 429, 502, 503, 504)")
 	f.DurationVar(&c.StartupWait, "startup-wait", importer.DefaultStartupWait, "how long to wait for an authentik that answers it is starting, or whose backend is down")
-	group(f, "pace", false, "concurrency", "rate")
-	group(f, "pace", true, "max-concurrency", "burst", "timeout", "retries", "startup-wait")
+	group(f, "pace", []string{"concurrency", "rate"}, "max-concurrency", "burst", "timeout", "retries", "startup-wait")
 
 	f.StringVar((*string)(&c.OnExisting), "on-existing", string(c.OnExisting), "when the username exists: fail, skip or update")
 	f.BoolVar(&c.DeactivateMissing, "deactivate-missing", false, "sync: deactivate active users under --scope-path that the file does not list")
@@ -185,18 +171,31 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	f.StringVar((*string)(&c.Lookup), "lookup", string(c.Lookup), "how existing users are found: snapshot (read them once, 100 a page), per-row (a lookup per row), auto (the cheaper)")
 	f.BoolVar(&c.AllowSuperusers, "allow-superusers", false, "let --deactivate-missing deactivate superusers")
 	f.StringVar(&c.SendRecoveryEmail, "send-recovery-email", "", "after each user is created, authentik e-mails it a recovery link through this e-mail `STAGE` (name or UUID)")
-	group(f, "sync", false, "on-existing", "deactivate-missing", "scope-path", "max-deactivate", "groups-mode")
-	group(f, "sync", true, "reactivate", "lookup", "allow-superusers", "send-recovery-email")
+	group(f, "sync", []string{"on-existing", "deactivate-missing", "scope-path", "max-deactivate", "groups-mode"},
+		"reactivate", "lookup", "allow-superusers", "send-recovery-email")
 
 	f.BoolVar(&c.DryRun, "dry-run", false, "validate and map only; change nothing (with --url: also read-only checks)")
 	f.StringVar(&c.ResumeFrom, "resume", "", "skip the rows this earlier report records as done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs (each retry, each invalid row)")
 	f.IntVar(&c.MaxErrors, "max-errors", 0, "stop cleanly after N rows rejected or failed (0 = no limit)")
-	group(f, "run control", false, "dry-run", "resume", "verbose")
-	group(f, "run control", true, "max-errors")
-	opts.registerRefusedToken(f)
+	group(f, "run control", []string{"dry-run", "resume", "verbose"}, "max-errors")
 	addHelpAll(cmd)
 	return cmd
+}
+
+// finish runs a command whose configuration is complete (configErr: it could not be) and sets
+// *code. An error that only says rows failed is logged when logRowsFailed.
+func finish(code *int, log *zap.Logger, configErr error, run func() error, logRowsFailed bool) error {
+	if configErr != nil {
+		*code = importer.ExitUsage
+		return configErr
+	}
+	defer log.Sync() //nolint:errcheck // stderr sync errors are meaningless here
+	err := run()
+	if *code = importer.ExitCode(err); err != nil && (logRowsFailed || *code != importer.ExitRowsFailed) {
+		log.Error(err.Error())
+	}
+	return nil
 }
 
 // config completes the flags' configuration with what needs parsing and the environment.
@@ -206,10 +205,8 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
 	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
 	var err error
-	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
-		return cfg, err
-	}
-	if err := o.refuseTokenFileAsOutput([2]string{"--report", cfg.ReportPath}, [2]string{"--summary-json", cfg.SummaryJSON}, [2]string{"--metrics-file", cfg.MetricsFile}); err != nil {
+	outputs := [][2]string{{"--report", cfg.ReportPath}, {"--summary-json", cfg.SummaryJSON}, {"--metrics-file", cfg.MetricsFile}}
+	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, outputs...); err != nil {
 		return cfg, err
 	}
 	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -22,23 +23,16 @@ func (c *connectionFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&c.url, "url", "", "authentik base URL, e.g. https://auth.example.com (env AUTHENTIK_URL)")
 	f.StringVar(&c.tokenFile, "token-file", "", "file holding the API token (default: env AUTHENTIK_TOKEN)")
 	f.BoolVar(&c.insecure, "insecure", false, "skip TLS certificate verification (env AUTHENTIK_INSECURE)")
-	group(f, "connection", false, "url", "token-file", "insecure")
-}
-
-// registerRefusedToken adds a hidden --token, only to explain why a token is no flag value.
-func (c *connectionFlags) registerRefusedToken(f *pflag.FlagSet) {
-	f.StringVar(&c.tokenOnFlag, "token", "", "")
+	group(f, "connection", []string{"url", "token-file", "insecure"})
+	f.StringVar(&c.tokenOnFlag, "token", "", "") // hidden: only to explain why a token is no flag value
 	_ = f.MarkHidden("token")
 }
 
-// resolve reads the flags, then the environment.
-func (c *connectionFlags) resolve(env environment, cmd *cobra.Command) (url, token string, insecure bool, err error) {
+// resolve reads the flags, then the environment, and refuses an output ({flag, path}) that
+// is the token file: writing it would move the token aside or overwrite it.
+func (c *connectionFlags) resolve(env environment, cmd *cobra.Command, outputs ...[2]string) (url, token string, insecure bool, err error) {
 	if c.tokenOnFlag != "" {
 		return "", "", false, errors.New("--token is not accepted: a token on the command line leaks into shell history and process lists; set AUTHENTIK_TOKEN or use --token-file")
-	}
-	url = c.url
-	if url == "" {
-		url = env.getenv("AUTHENTIK_URL")
 	}
 	if token, err = readToken(c.tokenFile, env.getenv); err != nil {
 		return "", "", false, err
@@ -49,7 +43,14 @@ func (c *connectionFlags) resolve(env environment, cmd *cobra.Command) (url, tok
 			return "", "", false, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
 		}
 	}
-	return url, token, insecure, nil
+	if tokenFile, err := os.Stat(c.tokenFile); c.tokenFile != "" && err == nil {
+		for _, o := range outputs {
+			if out, err := os.Stat(o[1]); o[1] != "-" && err == nil && os.SameFile(tokenFile, out) {
+				return "", "", false, fmt.Errorf("%s is the --token-file: writing it would destroy the token; choose another path", o[0])
+			}
+		}
+	}
+	return cmp.Or(c.url, env.getenv("AUTHENTIK_URL")), token, insecure, nil
 }
 
 // readToken takes the token from --token-file, else from AUTHENTIK_TOKEN. An argument that is
@@ -72,19 +73,4 @@ func readToken(path string, getenv func(string) string) (string, error) {
 		return "", fmt.Errorf(`%s starts with "Bearer ": give the token alone (akimport sends "Bearer " itself)`, source)
 	}
 	return token, nil
-}
-
-// refuseTokenFileAsOutput refuses an output ({flag, path}) that is the token file: writing
-// it would move the token aside or overwrite it.
-func (c *connectionFlags) refuseTokenFileAsOutput(outputs ...[2]string) error {
-	token, err := os.Stat(c.tokenFile)
-	if c.tokenFile == "" || err != nil {
-		return nil
-	}
-	for _, o := range outputs {
-		if out, err := os.Stat(o[1]); o[1] != "-" && err == nil && os.SameFile(token, out) {
-			return fmt.Errorf("%s is the --token-file: writing it would destroy the token; choose another path", o[0])
-		}
-	}
-	return nil
 }

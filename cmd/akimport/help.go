@@ -12,14 +12,13 @@ import (
 // The headings of --help, in order; a flag without one (--help) goes under run control.
 var flagGroups = []string{"connection", "input", "output", "pace", "sync", "run control"}
 
-// group puts flags under a heading of --help; expert ones show with --help-all only.
-func group(f *pflag.FlagSet, name string, expert bool, flags ...string) {
-	value := []string{name}
-	if expert {
-		value = append(value, "expert")
+// group puts flags under a heading of --help; the expert ones show with --help-all only.
+func group(f *pflag.FlagSet, name string, shown []string, expert ...string) {
+	for _, flag := range shown {
+		_ = f.SetAnnotation(flag, "group", []string{name})
 	}
-	for _, flag := range flags {
-		_ = f.SetAnnotation(flag, "group", value)
+	for _, flag := range expert {
+		_ = f.SetAnnotation(flag, "group", []string{name, "expert"})
 	}
 }
 

@@ -28,14 +28,8 @@ func main() {
 		debug.SetGCPercent(50)
 	}
 	ctx, abort := handleSignals()
-	env := environment{
-		getenv:     os.Getenv,
-		stdin:      os.Stdin,
-		stdout:     os.Stdout,
-		stderr:     os.Stderr,
-		isTerminal: term.IsTerminal(int(os.Stderr.Fd())),
-		abort:      abort,
-	}
+	env := environment{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		isTerminal: term.IsTerminal(int(os.Stderr.Fd())), abort: abort}
 	os.Exit(execute(ctx, os.Args[1:], env))
 }
 
@@ -88,10 +82,7 @@ func sharedStderr(w io.Writer) *report.StatusLine {
 		return report.NewStatusLine(w, nil)
 	}
 	return report.NewStatusLine(w, func() int {
-		cols, _, err := term.GetSize(int(f.Fd()))
-		if err != nil {
-			return 0
-		}
+		cols, _, _ := term.GetSize(int(f.Fd())) // 0 when it cannot tell
 		return cols
 	})
 }
@@ -128,9 +119,4 @@ func describeBuild(info *debug.BuildInfo) (ver, vcs string) {
 		vcs += ", " + t
 	}
 	return ver, vcs
-}
-
-func versionLine() string {
-	v, vcs := versionInfo()
-	return fmt.Sprintf("akimport %s (%s)", v, vcs)
 }

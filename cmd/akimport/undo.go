@@ -16,15 +16,13 @@ type undoOptions struct {
 	verbose   bool
 }
 
-// undoFunc is what the undo command calls; tests replace it.
-type undoFunc func(ctx context.Context, cfg importer.UndoConfig) error
-
+// runUndo is what the undo command calls; tests pass another.
 func runUndo(ctx context.Context, cfg importer.UndoConfig) error {
 	_, err := importer.Undo(ctx, cfg)
 	return err
 }
 
-func newUndoCommand(ctx context.Context, env environment, code *int, run undoFunc) *cobra.Command {
+func newUndoCommand(ctx context.Context, env environment, code *int, run func(context.Context, importer.UndoConfig) error) *cobra.Command {
 	opts := undoOptions{}
 	cmd := &cobra.Command{
 		Use:   "undo [flags] REPORT",
@@ -43,16 +41,7 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(args[0], env, cmd)
-			if err != nil {
-				*code = importer.ExitUsage
-				return err
-			}
-			defer cfg.Logger.Sync() //nolint:errcheck // stderr sync errors are meaningless here
-			err = run(ctx, cfg)
-			if *code = importer.ExitCode(err); err != nil {
-				cfg.Logger.Error(err.Error())
-			}
-			return nil
+			return finish(code, cfg.Logger, err, func() error { return run(ctx, cfg) }, true)
 		},
 	}
 	c := &opts.cfg
@@ -62,21 +51,19 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 	opts.connectionFlags.register(f)
 	f.StringVar(&c.ReportPath, "report", c.ReportPath, "the undo's own report: .csv or .jsonl by extension; - for standard output")
 	f.StringVar(&opts.logFormat, "log-format", "console", "log format on stderr: console or json")
-	group(f, "output", false, "report", "log-format")
+	group(f, "output", []string{"report", "log-format"})
 	f.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "requests in flight at most")
 	f.Float64Var(&c.Rate, "rate", c.Rate, "requests per second at most (0 = no limit)")
 	f.IntVar(&c.Burst, "burst", c.Burst, "token bucket burst")
 	f.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of each HTTP request")
 	f.IntVar(&c.Retries, "retries", c.Retries, "retries of a transient failure")
-	group(f, "pace", false, "concurrency", "rate")
-	group(f, "pace", true, "burst", "timeout", "retries")
+	group(f, "pace", []string{"concurrency", "rate"}, "burst", "timeout", "retries")
 	f.BoolVar(&c.Delete, "delete", false, "delete the users (DELETE, for good) instead of deactivating them")
 	f.BoolVar(&c.AllowSuperusers, "allow-superusers", false, "let undo deactivate or delete users who are superusers now")
-	group(f, "sync", false, "delete", "allow-superusers")
+	group(f, "sync", []string{"delete", "allow-superusers"})
 	f.BoolVar(&c.DryRun, "dry-run", false, "read only: report what would be done")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "debug logs")
-	group(f, "run control", false, "dry-run", "verbose")
-	opts.registerRefusedToken(f)
+	group(f, "run control", []string{"dry-run", "verbose"})
 	addHelpAll(cmd)
 	return cmd
 }
@@ -85,10 +72,7 @@ func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Co
 	cfg := o.cfg
 	cfg.Report = importReport
 	var err error
-	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd); err != nil {
-		return cfg, err
-	}
-	if err := o.refuseTokenFileAsOutput([2]string{"--report", cfg.ReportPath}); err != nil {
+	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, [2]string{"--report", cfg.ReportPath}); err != nil {
 		return cfg, err
 	}
 	cfg.Stdout, cfg.Stderr, cfg.HTTPClient = env.stdout, env.stderr, env.httpClient

@@ -2,6 +2,7 @@ package authentik
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"mime"
 	"net"
 	"net/http"
 	"slices"
@@ -18,100 +20,101 @@ import (
 	"time"
 )
 
-// endpoint says what a 404 from a URL means.
-type endpoint int
-
-const (
-	collection endpoint = iota // a list or create URL: it always exists, so a 404 means a wrong base URL
-	object                     // one object's URL (core/users/{pk}/): a 404 means it does not exist
-)
-
 // answer is what came back for one request, read in full (up to the size cap).
 type answer struct {
-	status int
-	header http.Header
-	body   []byte
+	op, url string // the request's, for errors
+	status  int
+	header  http.Header
+	body    []byte
 }
 
-// classifyAnswer turns a non-success answer into an *Error (success is decoded by the caller).
-func classifyAnswer(op, url string, ep endpoint, a answer, now time.Time) *Error {
-	e := &Error{Op: op, URL: url, StatusCode: a.status}
-	detail, fields, isJSON := decodeErrorBody(a.header, a.body)
-	e.Detail, e.Fields = detail, fields
+// statuses are the answers whose meaning depends on neither body nor URL; text names them.
+var statuses = map[int]struct {
+	kind Kind
+	text string
+}{
+	401: {KindFatal, "the server asked for other credentials"},
+	403: {KindFatal, "authentik refused the token"},
+	415: {KindFatal, "authentik refused the content type"},
+	429: {KindTransient, "too many requests"},
+	500: {KindTransient, ""}, 502: {KindTransient, ""}, 503: {KindTransient, ""}, 504: {KindTransient, ""},
+}
+
+// classifyAnswer turns a non-success answer to r into an *Error (success is decoded by do).
+func classifyAnswer(r request, a answer, now time.Time) *Error {
 	s := a.status
+	e := &Error{Op: a.op, URL: a.url, StatusCode: s, Kind: statuses[s].kind}
+	var isJSON bool
+	e.Detail, e.Fields, isJSON = decodeErrorBody(a.header, a.body)
 	switch {
 	case s == http.StatusBadRequest && isJSON:
 		e.Kind = KindRejected
-	case s == http.StatusUnauthorized, s == http.StatusForbidden, s == http.StatusUnsupportedMediaType:
-		e.Kind = KindFatal
-	case s == http.StatusNotFound && ep == object:
+	case s == http.StatusForbidden:
+		if perm := permissionFor(r.method, r.path); perm != "" {
+			e.hint = "the token must be valid and its user needs the permission " + perm
+		}
+	case s == http.StatusNotFound && r.object:
 		e.Kind = KindNotFound
 	case s == http.StatusNotFound:
-		e.Kind = KindFatal
-		e.hint = "check the authentik URL"
+		e.Kind, e.hint = KindFatal, "check the authentik URL"
 	case s >= 300 && s < 400:
 		e.Kind = KindFatal
 		if loc := a.header.Get("Location"); loc != "" {
-			e.Detail = "to " + loc
-			e.hint = "use that address as the authentik URL"
+			e.Detail, e.hint = "to "+loc, "use that address as the authentik URL"
 		}
 	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
-		e.Kind = KindTransient
 		e.RetryAfter = parseRetryAfter(a.header.Get("Retry-After"), now)
-		// authentik itself never answers 429 to a token (F-A3), and its router's 503
-		// ({"error": …}, F-S1) is recognised before this, in send. So a 429 or 503 here came
-		// from a proxy, which may have forwarded the request and lost the answer.
-		e.mayHaveActed = true
-	case s == http.StatusInternalServerError, s == http.StatusBadGateway, s == http.StatusGatewayTimeout:
-		// The request reached authentik (500, F-U13) or a proxy that may have passed it on
-		// before losing the answer (502, 504).
-		e.Kind = KindTransient
-		e.mayHaveActed = true
-	default:
-		e.Kind = KindUnexpected
-		// A 4xx refused the request; anything else may have been carried out.
-		e.mayHaveActed = s < 400 || s >= 500
 	}
+	// A transient answer came from authentik (500, F-U13) or from a proxy that may have passed
+	// the request on: authentik never answers 429 to a token (F-A3), and its router's own 503
+	// was recognised before this (F-S1). Any other 4xx refused the request.
+	e.mayHaveActed = e.Kind == KindTransient || s >= 500
 	return e
 }
 
 // notAuthentik is the fatal error for a success answer that authentik would not give: an
 // HTML login page of a proxy, JSON of another shape, the web UI instead of the API.
-func notAuthentik(op, url string, status int, why string) *Error {
-	return &Error{
-		Op: op, URL: url, StatusCode: status, Kind: KindFatal, Detail: why,
-		hint: "check the authentik URL", mayHaveActed: true,
-	}
+func notAuthentik(a answer, why string) *Error {
+	return &Error{Op: a.op, URL: a.url, StatusCode: a.status, Kind: KindFatal, Detail: why,
+		hint: "check the authentik URL", mayHaveActed: true}
 }
 
-// isJSONType reports whether a Content-Type names JSON (application/json, …+json).
-func isJSONType(contentType string) bool {
-	mt, _, _ := strings.Cut(contentType, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+// nonJSON is h's Content-Type when it is set and names no JSON (application/json, …+json).
+func nonJSON(h http.Header) string {
+	ct := h.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if ct == "" || mt == "application/json" || strings.HasSuffix(mt, "+json") {
+		return ""
+	}
+	return ct
+}
+
+// decode decodes a success answer into out, or says why it is not authentik's answer.
+func (a answer) decode(out any) *Error {
+	if ct := nonJSON(a.header); ct != "" {
+		return notAuthentik(a, "it is "+ct+", not JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(a.body))
+	dec.UseNumber() // attributes keep their numbers exact: a merge re-sends them as given
+	if err := dec.Decode(out); err != nil {
+		return notAuthentik(a, "it is not the JSON expected: "+err.Error())
+	}
+	return nil
 }
 
 // decodeErrorBody reads authentik's error bodies: {"detail": "..."} (F-A2) and one key per
 // field with a list of messages (F-U2). isJSON is false when the body is no JSON object.
 func decodeErrorBody(h http.Header, body []byte) (detail string, fields FieldErrors, isJSON bool) {
-	if ct := h.Get("Content-Type"); ct != "" && !isJSONType(ct) {
+	var obj map[string]any
+	if nonJSON(h) != "" || json.Unmarshal(body, &obj) != nil || obj == nil {
 		return "", nil, false
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return "", nil, false
+	if d, ok := obj["detail"].(string); ok {
+		detail = d
+		delete(obj, "detail")
 	}
 	fields = FieldErrors{}
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		if d, ok := obj[k].(string); ok && k == "detail" {
-			detail = d
-			continue
-		}
-		addMessages(fields, k, obj[k])
-	}
-	if len(fields) == 0 {
-		fields = nil
-	}
+	addMessages(fields, "", obj)
 	return detail, fields, true
 }
 
@@ -128,39 +131,32 @@ func addMessages(fe FieldErrors, field string, v any) {
 		}
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			addMessages(fe, field+"."+k, v[k])
+			name := k
+			if field != "" {
+				name = field + "." + k
+			}
+			addMessages(fe, name, v[k])
 		}
 	default:
 		fe.Add(field, fmt.Sprint(v))
 	}
 }
 
-// parseRetryAfter reads Retry-After as delay-seconds or an HTTP-date; 0 when absent,
-// malformed or in the past.
+// parseRetryAfter reads delay-seconds or an HTTP-date; 0 when absent, malformed or past.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(min(secs, 86400)) * time.Second
+		return time.Duration(min(max(secs, 0), 86400)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+		return max(t.Sub(now), 0)
 	}
 	return 0
 }
 
 // sendTrace records how far a request got, from the transport's httptrace callbacks.
 type sendTrace struct {
-	gotConn     atomic.Bool
-	wrote       atomic.Bool
-	writeFailed atomic.Bool
+	gotConn, wrote, writeFailed atomic.Bool
 }
 
 // mayHaveActed: the request was written, or a connection was made and its write did not fail
@@ -169,10 +165,9 @@ func (t *sendTrace) mayHaveActed() bool {
 	return t.wrote.Load() || (t.gotConn.Load() && !t.writeFailed.Load())
 }
 
-// classifyTransport turns an error from http.Client.Do or from reading the body into an
-// *Error. parent is the caller's context (not the per-request timeout).
-func classifyTransport(op, url string, err error, parent context.Context, timeout time.Duration, sent *sendTrace) *Error {
-	e := &Error{Op: op, URL: url, Err: err, Kind: KindTransient, mayHaveActed: sent.mayHaveActed()}
+// classifyTransport classifies an error of Do or of reading the body; parent is the caller's context.
+func classifyTransport(a answer, err error, parent context.Context, timeout time.Duration, sent *sendTrace) *Error {
+	e := &Error{Op: a.op, URL: a.url, Err: err, Kind: KindTransient, mayHaveActed: sent.mayHaveActed()}
 	var (
 		certErr   *tls.CertificateVerificationError
 		unknownCA x509.UnknownAuthorityError
@@ -190,9 +185,8 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 		e.Detail = "the server's TLS certificate is not trusted: " + rootCause(err).Error()
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		// net/http reports an http:// server behind an https:// URL as a plain error.
-		e.Kind = KindFatal
+		e.Kind, e.hint = KindFatal, "use an http:// URL if that is what it serves"
 		e.Detail = "the server does not speak TLS at this address"
-		e.hint = "use an http:// URL if that is what it serves"
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		// A name that does not exist will not exist in a second either: a typo, not a blip.
 		e.Kind, e.hint = KindFatal, "check the host name in the URL"
@@ -203,20 +197,15 @@ func classifyTransport(op, url string, err error, parent context.Context, timeou
 	return e
 }
 
-// rootCause is the innermost error of a chain of single wraps (it drops the URL prefix
-// of *url.Error, which the message shows elsewhere).
+// rootCause is err's innermost cause, without *url.Error's URL (the message shows it elsewhere).
 func rootCause(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
+	for next := err; next != nil; next = errors.Unwrap(next) {
 		err = next
 	}
+	return err
 }
 
-// permissionFor names the permission authentik checks for a request (path under the API
-// base), for the advice on a 403; "" when there is none to name.
+// permissionFor names the permission a 403 to this request may lack; "" when none is known.
 func permissionFor(method, path string) string {
 	switch {
 	case strings.HasPrefix(path, "core/groups/"):
@@ -228,38 +217,24 @@ func permissionFor(method, path string) string {
 	case strings.HasSuffix(path, "/set_password/"), strings.HasSuffix(path, "/set_password_hash/"),
 		strings.HasSuffix(path, "/recovery_email/"):
 		return "authentik_core.reset_user_password"
-	case method == http.MethodPost:
-		return "authentik_core.add_user"
-	case method == http.MethodPatch:
-		return "authentik_core.change_user"
-	case method == http.MethodDelete:
-		return "authentik_core.delete_user"
 	}
-	return "authentik_core.view_user"
+	perms := map[string]string{http.MethodPost: "add_user", http.MethodPatch: "change_user", http.MethodDelete: "delete_user"}
+	return "authentik_core." + cmp.Or(perms[method], "view_user")
 }
 
-// routerError recognises the answer authentik's router gives while authentik starts or its
-// backend is down (F-S1), whatever the status: a top-level "error", which authentik's own
-// answers never have.
-func routerError(a answer) (string, bool) {
+// startingError is the transient error of the answer authentik's router gives, whatever the
+// status, while authentik starts or its backend is down (F-S1): a top-level "error", which
+// authentik's own answers never have. The request was not carried out. nil for other answers.
+func startingError(a answer, now time.Time) *Error {
 	var body struct {
 		Error string `json:"error"`
 	}
 	if !bytes.Contains(a.body, []byte(`"error"`)) || json.Unmarshal(a.body, &body) != nil || body.Error == "" {
-		return "", false
+		return nil
 	}
-	return body.Error, true
-}
-
-// startingError is the transient error of a router answer: the request never reached
-// authentik, so it was not carried out, and it is worth retrying after Retry-After.
-func startingError(op, url string, a answer, msg string, now time.Time) *Error {
-	return &Error{
-		Op: op, URL: url, StatusCode: a.status, Kind: KindTransient,
-		Detail:     msg + " (authentik is starting or its backend is down; waiting)",
-		RetryAfter: parseRetryAfter(a.header.Get("Retry-After"), now),
-		starting:   true,
-	}
+	return &Error{Op: a.op, URL: a.url, StatusCode: a.status, Kind: KindTransient, starting: true,
+		Detail:     body.Error + " (authentik is starting or its backend is down; waiting)",
+		RetryAfter: parseRetryAfter(a.header.Get("Retry-After"), now)}
 }
 
 // StatusText describes a router answer for a log line, e.g. `200 "authentik starting"`.

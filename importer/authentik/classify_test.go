@@ -169,7 +169,7 @@ func TestDecodeErrorBody(t *testing.T) {
 func TestClassifyTransportCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	e := classifyTransport("create user", "http://x/", errors.New("boom"), ctx, time.Second, &sendTrace{})
+	e := classifyTransport(answer{op: "create user", url: "http://x/"}, errors.New("boom"), ctx, time.Second, &sendTrace{})
 	if e.Kind != KindCanceled || !errors.Is(e, context.Canceled) || ShouldRetry(e) {
 		t.Errorf("got kind %v, Is(Canceled) %v, ShouldRetry %v; want canceled, true, false",
 			e.Kind, errors.Is(e, context.Canceled), ShouldRetry(e))
@@ -267,7 +267,7 @@ func TestUnknownHostIsFatal(t *testing.T) {
 		t.Errorf("%d dials, want 1", dials.Load())
 	}
 	// A resolver that does not answer is still a blip.
-	e := classifyTransport("op", "u", &net.DNSError{Err: "i/o timeout", Name: "h", IsTimeout: true}, context.Background(), time.Second, &sendTrace{})
+	e := classifyTransport(answer{op: "op", url: "u"}, &net.DNSError{Err: "i/o timeout", Name: "h", IsTimeout: true}, context.Background(), time.Second, &sendTrace{})
 	if e.Kind != KindTransient {
 		t.Errorf("DNS timeout: kind %v, want transient", e.Kind)
 	}

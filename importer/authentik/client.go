@@ -13,16 +13,10 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-)
-
-// Defaults for the zero values of ClientConfig.
-const (
-	DefaultTimeout      = 30 * time.Second
-	DefaultMaxConns     = 8
-	DefaultUserAgent    = "akimport"
-	DefaultMaxBodyBytes = 4 << 20
 )
 
 const (
@@ -33,29 +27,24 @@ const (
 
 // ClientConfig configures NewClient. Only BaseURL and Token are required.
 type ClientConfig struct {
-	BaseURL  string // e.g. https://auth.example.com; "/api/v3" is added unless there
-	Token    string // sent only as "Authorization: Bearer"; surrounding space is trimmed
-	Insecure bool   // skip TLS certificate verification
-	// Timeout bounds each request, its answer included (default 30s).
-	Timeout      time.Duration
-	MaxConns     int    // requests in flight at most; the pool is sized to it (default 8)
-	UserAgent    string // default "akimport"
-	MaxBodyBytes int64  // a longer answer is an error (default 4 MiB)
-	// HTTPClient replaces the client built from Insecure and MaxConns (tests). Redirects are
-	// never followed, whatever its CheckRedirect says.
-	HTTPClient *http.Client
+	BaseURL      string        // e.g. https://auth.example.com; "/api/v3" is added unless there
+	Token        string        // sent only as "Authorization: Bearer"; surrounding space is trimmed
+	Insecure     bool          // skip TLS certificate verification
+	Timeout      time.Duration // bounds each request, its answer included (default 30s)
+	MaxConns     int           // requests in flight at most; the pool is sized to it (default 8)
+	UserAgent    string        // default "akimport"
+	MaxBodyBytes int64         // a longer answer is an error (default 4 MiB)
+	HTTPClient   *http.Client  // replaces the one built from Insecure and MaxConns (tests); never follows redirects
 }
 
 // Client calls authentik's users API. Each method makes exactly one HTTP attempt: retrying
 // is the caller's job. It is safe for concurrent use.
 type Client struct {
-	base      string // ends in "/api/v3/"
-	token     string
-	userAgent string
-	timeout   time.Duration
-	maxBody   int64
-	http      *http.Client
-	now       func() time.Time
+	base, token, userAgent string // base ends in "/api/v3/"
+	timeout                time.Duration
+	maxBody                int64
+	http                   *http.Client
+	now                    func() time.Time
 }
 
 // NewClient checks cfg and builds a Client with one shared connection pool.
@@ -73,29 +62,23 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	case cfg.Timeout < 0 || cfg.MaxConns < 0 || cfg.MaxBodyBytes < 0:
 		return nil, errors.New("authentik: timeout, connection count and body cap must not be negative")
 	}
-	hc := http.Client{Transport: newTransport(cmp.Or(cfg.MaxConns, DefaultMaxConns), cfg.Insecure)}
+	// The default transport (proxy from the environment, HTTP/2), pooling a connection a worker.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	n := cmp.Or(cfg.MaxConns, 8)
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.MaxConnsPerHost = n, n, n
+	if cfg.Insecure {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	hc := http.Client{Transport: t}
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
 	}
 	// A redirect is reported, not followed: a POST would turn into a GET, and the user
 	// should fix the URL (e.g. http:// that redirects to https://).
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{base: base, token: token, userAgent: cmp.Or(cfg.UserAgent, DefaultUserAgent),
-		timeout: cmp.Or(cfg.Timeout, DefaultTimeout), maxBody: cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+	return &Client{base: base, token: token, userAgent: cmp.Or(cfg.UserAgent, "akimport"),
+		timeout: cmp.Or(cfg.Timeout, 30*time.Second), maxBody: cmp.Or(cfg.MaxBodyBytes, 4<<20),
 		http: &hc, now: time.Now}, nil
-}
-
-// newTransport clones the default transport (proxy from the environment, HTTP/2, dial
-// timeouts) and sizes its pool so that maxConns workers keep their connections.
-func newTransport(maxConns int, insecure bool) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = maxConns
-	t.MaxIdleConnsPerHost = maxConns
-	t.MaxConnsPerHost = maxConns
-	if insecure {
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
-	return t
 }
 
 // apiBase validates a server URL and returns its API base, ending in "/api/v3/".
@@ -111,12 +94,8 @@ func apiBase(raw string) (string, error) {
 		return "", fmt.Errorf("authentik: the URL %q must not have a query or fragment", shown)
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the URL, password and all
-		}
-		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", shown, err)
+	if err != nil { // a *url.Error, which repeats the URL, password and all
+		return "", fmt.Errorf("authentik: the URL %q is not valid: %w", shown, errors.Unwrap(err))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -134,8 +113,7 @@ func apiBase(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// displayURL is raw as a message may show it: user info, query and fragment (which may hold
-// secrets) hidden.
+// displayURL is raw with its user info, query and fragment (which may hold secrets) hidden.
 func displayURL(raw string) string {
 	if i := strings.IndexAny(raw, "?#"); i >= 0 {
 		raw = raw[:i] + "?[redacted]"
@@ -151,43 +129,40 @@ func displayURL(raw string) string {
 	return raw
 }
 
-// BaseURL is the API base the client sends to, e.g. "https://auth.example.com/api/v3/".
-func (c *Client) BaseURL() string { return c.base }
-
 // request is one call: what to send, and how to read what comes back.
 type request struct {
-	op     string
-	method string
-	path   string // under the API base, e.g. "core/users/"
-	query  url.Values
-	body   any      // JSON-encoded when not nil
-	ep     endpoint // what a 404 means
-	secret string   // a value (e.g. a password) to remove from any error, besides the token
+	op, method string
+	path       string // under the API base, e.g. "core/users/"
+	query      url.Values
+	body       any    // JSON-encoded when not nil
+	object     bool   // one object's URL: a 404 means it does not exist, else a wrong base URL
+	secret     string // a value (e.g. a password) to remove from any error, besides the token
 }
 
-// do sends r once and returns the success answer (2xx), or an *Error for anything else.
-func (c *Client) do(ctx context.Context, r request) (answer, error) {
-	target := c.base + r.path
-	if len(r.query) > 0 {
-		target += "?" + r.query.Encode()
+// do sends r once and decodes a success answer (2xx) into out, unless out is nil. Anything
+// else is an *Error, without the token or r.secret.
+func (c *Client) do(ctx context.Context, r request, out any) (answer, error) {
+	a, e := c.send(ctx, r)
+	if e == nil && out != nil {
+		e = a.decode(out)
 	}
-	a, err := c.send(ctx, r, target)
-	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			c.redact(e, r.secret)
-		}
-		return answer{}, err
+	if e != nil {
+		c.redact(e, r.secret)
+		return a, e
 	}
 	return a, nil
 }
 
-func (c *Client) send(ctx context.Context, r request, target string) (answer, error) {
+func (c *Client) send(ctx context.Context, r request) (answer, *Error) {
+	a := answer{op: r.op, url: c.base + r.path}
+	if len(r.query) > 0 {
+		a.url += "?" + r.query.Encode()
+	}
 	var body io.Reader
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return answer{}, &Error{Op: r.op, URL: target, Kind: KindUnexpected, Err: fmt.Errorf("encoding the request: %w", err)}
+			return a, &Error{Op: r.op, URL: a.url, Kind: KindUnexpected, Err: fmt.Errorf("encoding the request: %w", err)}
 		}
 		body = bytes.NewReader(b)
 	}
@@ -204,56 +179,44 @@ func (c *Client) send(ctx context.Context, r request, target string) (answer, er
 			}
 		},
 	})
-	req, err := http.NewRequestWithContext(reqCtx, r.method, target, body)
+	req, err := http.NewRequestWithContext(reqCtx, r.method, a.url, body)
 	if err != nil {
-		return answer{}, &Error{Op: r.op, URL: target, Kind: KindFatal, Err: err}
+		return a, &Error{Op: r.op, URL: a.url, Kind: KindFatal, Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return answer{}, classifyTransport(r.op, target, err, ctx, c.timeout, sent)
+		return a, classifyTransport(a, err, ctx, c.timeout, sent)
 	}
-	defer closeBody(resp.Body)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
+	defer func() { // drained (a little) and closed, so that its connection is reused
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+	}()
+	a.status, a.header = resp.StatusCode, resp.Header
+	if a.body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1)); err != nil {
 		// The status line came back, so authentik acted on the request (or is acting).
-		e := classifyTransport(r.op, target, err, ctx, c.timeout, sent)
-		e.StatusCode, e.mayHaveActed = resp.StatusCode, true
-		return answer{}, e
+		e := classifyTransport(a, err, ctx, c.timeout, sent)
+		e.StatusCode, e.mayHaveActed = a.status, true
+		return a, e
 	}
-	if int64(len(b)) > c.maxBody {
-		return answer{}, &Error{
-			Op: r.op, URL: target, StatusCode: resp.StatusCode, Kind: KindUnexpected,
+	if int64(len(a.body)) > c.maxBody {
+		return a, &Error{Op: r.op, URL: a.url, StatusCode: a.status, Kind: KindUnexpected,
 			Detail:       fmt.Sprintf("the answer is larger than %d bytes", c.maxBody),
-			mayHaveActed: resp.StatusCode < 400 || resp.StatusCode >= 500,
-		}
+			mayHaveActed: a.status < 400 || a.status >= 500}
 	}
-	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
-	if msg, ok := routerError(a); ok {
-		return answer{}, startingError(r.op, target, a, msg, c.now())
+	if e := startingError(a, c.now()); e != nil {
+		return a, e
 	}
 	if a.status < 200 || a.status > 299 {
-		e := classifyAnswer(r.op, target, r.ep, a, c.now())
-		if perm := permissionFor(r.method, r.path); a.status == http.StatusForbidden && perm != "" {
-			e.hint = "the token must be valid and its user needs the permission " + perm
-		}
-		return answer{}, e
+		return a, classifyAnswer(r, a, c.now())
 	}
 	return a, nil
 }
 
-// closeBody drains (up to drainLimit) and closes a body, so its connection is reused.
-func closeBody(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
-	_ = body.Close()
-}
-
-// redact removes the token and secret from everything e says: a server or proxy may echo a
-// request back.
+// redact removes the token and secret from e: a server or proxy may echo a request back.
 func (c *Client) redact(e *Error, secret string) {
 	pairs := []string{c.token, "[redacted]"}
 	if secret != "" {
@@ -282,31 +245,15 @@ type redactedError struct {
 func (r *redactedError) Error() string { return r.msg }
 func (r *redactedError) Unwrap() error { return r.cause }
 
-// decodeJSON decodes a success answer into out, or says why it is not authentik's answer.
-func decodeJSON(op, target string, a answer, out any) error {
-	if ct := a.header.Get("Content-Type"); ct != "" && !isJSONType(ct) {
-		return notAuthentik(op, target, a.status, "it is "+ct+", not JSON")
-	}
-	dec := json.NewDecoder(bytes.NewReader(a.body))
-	dec.UseNumber() // attributes keep their numbers exact: a merge re-sends them as given
-	if err := dec.Decode(out); err != nil {
-		return notAuthentik(op, target, a.status, "it is not the JSON expected: "+err.Error())
-	}
-	return nil
-}
-
 // userCall makes r, whose answer must be one user.
 func (c *Client) userCall(ctx context.Context, r request) (*User, error) {
-	a, err := c.do(ctx, r)
+	var u User
+	a, err := c.do(ctx, r, &u)
+	if err == nil && (u.PK == 0 || u.Username == "") {
+		err = notAuthentik(a, "it has no user pk or username")
+	}
 	if err != nil {
 		return nil, err
-	}
-	var u User
-	if err := decodeJSON(r.op, c.base+r.path, a, &u); err != nil {
-		return nil, err
-	}
-	if u.PK == 0 || u.Username == "" {
-		return nil, notAuthentik(r.op, c.base+r.path, a.status, "it has no user pk or username")
 	}
 	return &u, nil
 }
@@ -315,46 +262,40 @@ func userPath(pk int) string { return fmt.Sprintf("core/users/%d/", pk) }
 
 // CreateUser creates a user (F-U1). On failure, see MayHaveActed before trying again.
 func (c *Client) CreateUser(ctx context.Context, u *UserRequest) (*User, error) {
-	return c.userCall(ctx, request{op: "create user", method: http.MethodPost, path: "core/users/", body: u, ep: collection})
+	return c.userCall(ctx, request{op: "create user", method: http.MethodPost, path: "core/users/", body: u})
 }
 
 // GetUser reads one user by pk; a missing one is a KindNotFound error.
 func (c *Client) GetUser(ctx context.Context, pk int) (*User, error) {
-	return c.userCall(ctx, request{op: "get user", method: http.MethodGet, path: userPath(pk), ep: object})
+	return c.userCall(ctx, request{op: "get user", method: http.MethodGet, path: userPath(pk), object: true})
 }
 
 // PatchUser changes the given fields of a user (F-L2); "groups" replaces the whole set.
 func (c *Client) PatchUser(ctx context.Context, pk int, fields map[string]any) (*User, error) {
-	return c.userCall(ctx, request{op: "update user", method: http.MethodPatch, path: userPath(pk), body: fields, ep: object})
+	return c.userCall(ctx, request{op: "update user", method: http.MethodPatch, path: userPath(pk), body: fields, object: true})
 }
 
 // SetPassword sets a user's password (F-L3). The password never appears in an error.
 func (c *Client) SetPassword(ctx context.Context, pk int, password string) error {
-	_, err := c.do(ctx, request{
-		op: "set password", method: http.MethodPost, path: userPath(pk) + "set_password/",
-		body: PasswordRequest{Password: password}, ep: object, secret: password,
-	})
+	_, err := c.do(ctx, request{op: "set password", method: http.MethodPost, path: userPath(pk) + "set_password/",
+		body: map[string]string{"password": password}, object: true, secret: password}, nil)
 	return err
 }
-
-// errFound stops a listing once the wanted item is seen.
-var errFound = errors.New("found")
 
 // findFirst returns the first item of path's list under filter q that matches: the filter
 // narrows, match decides (an ignored filter lists everything, F-L1).
 func findFirst[T any](ctx context.Context, c *Client, op, path string, q url.Values, match func(T) bool) (*T, bool, error) {
-	var found *T
-	err := listPages(ctx, c, op, path, q, func(item T) error {
-		if match(item) {
-			found = &item
-			return errFound
+	for n := 1; n != 0; {
+		p, err := fetchPage[T](ctx, c, op, path, q, n)
+		if i := slices.IndexFunc(p.Results, match); i >= 0 {
+			return &p.Results[i], true, nil
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, false, err
+		if err != nil {
+			return nil, false, err
+		}
+		n = p.Pagination.Next
 	}
-	return found, found != nil, nil
+	return nil, false, nil
 }
 
 // FindUserByUsername looks a user up by exact username (F-L1).
@@ -366,30 +307,11 @@ func (c *Client) FindUserByUsername(ctx context.Context, username string) (*User
 // ListUsers calls fn for every user matching filter (e.g. path=…), 100 a page, without
 // groups unless filter sets include_groups. An error from fn stops it and is returned.
 func (c *Client) ListUsers(ctx context.Context, filter url.Values, fn func(User) error) error {
-	return listPages(ctx, c, "list users", "core/users/", usersQuery(filter), fn)
-}
-
-// usersQuery is filter without groups unless it asks for them (a join per user for authentik).
-func usersQuery(filter url.Values) url.Values {
-	q := cloneValues(filter)
-	if !q.Has("include_groups") {
-		q.Set("include_groups", "false")
-	}
-	return q
-}
-
-// page is one page of any list (F-L1); pointers tell a missing key from an empty one.
-type page[T any] struct {
-	Pagination *Pagination `json:"pagination"`
-	Results    *[]T        `json:"results"`
-}
-
-// listPages fetches page after page of a list and calls fn for each item.
-func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Values, fn func(T) error) error {
+	q := usersQuery(filter)
 	for n := 1; n != 0; {
-		p, err := fetchPage[T](ctx, c, op, path, q, n)
-		for _, item := range p.Results { // a page whose next link is wrong is still a page
-			if err := fn(item); err != nil {
+		p, err := fetchPage[User](ctx, c, "list users", "core/users/", q, n)
+		for _, u := range p.Results { // a page whose next link is wrong is still a page
+			if err := fn(u); err != nil {
 				return err
 			}
 		}
@@ -399,12 +321,6 @@ func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Val
 		n = p.Pagination.Next
 	}
 	return nil
-}
-
-// Page is one page of a list (F-L1). Pagination.Next is 0 on the last page.
-type Page[T any] struct {
-	Pagination Pagination
-	Results    []T
 }
 
 // ListUsersPage reads page n (from 1) of the users matching filter, as ListUsers does. A page
@@ -418,34 +334,96 @@ func (c *Client) ListGroupsPage(ctx context.Context, n int) (Page[Group], error)
 	return fetchPage[Group](ctx, c, "list groups", "core/groups/", url.Values{"include_users": {"false"}}, n)
 }
 
-// fetchPage reads page n of a list; it sets page and page_size in q.
+// usersQuery is a copy of filter that leaves groups (a join per user) out unless it asks.
+func usersQuery(filter url.Values) url.Values {
+	q := url.Values{"include_groups": {"false"}}
+	maps.Copy(q, filter)
+	return q
+}
+
+// fetchPage reads page n of a list filtered by q; it sets page and page_size in q.
 func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Values, n int) (Page[T], error) {
-	q = cloneValues(q)
 	q.Set("page_size", pageSize)
-	q.Set("page", fmt.Sprint(n))
-	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: q, ep: collection})
-	if err != nil {
-		var e *Error
-		if n > 1 && errors.As(err, &e) && e.StatusCode == http.StatusNotFound && e.Detail == "Invalid page." {
-			// Items were deleted while paging and this page no longer exists (F-L1).
-			return Page[T]{}, nil
-		}
+	q.Set("page", strconv.Itoa(n))
+	var p struct { // pointers tell a missing key from an empty one
+		Pagination *Pagination `json:"pagination"`
+		Results    *[]T        `json:"results"`
+	}
+	a, err := c.do(ctx, request{op: op, method: http.MethodGet, path: path, query: q}, &p)
+	switch {
+	case n > 1 && StatusOf(err) == http.StatusNotFound && errorOf(err).Detail == "Invalid page.":
+		return Page[T]{}, nil // items were deleted while paging and this page no longer exists (F-L1)
+	case err != nil:
 		return Page[T]{}, err
-	}
-	target := c.base + path + "?" + q.Encode()
-	var p page[T]
-	if err := decodeJSON(op, target, a, &p); err != nil {
-		return Page[T]{}, err
-	}
-	if p.Pagination == nil || p.Results == nil {
-		return Page[T]{}, notAuthentik(op, target, a.status, "it is JSON without pagination and results")
-	}
-	if next := p.Pagination.Next; next != 0 && next <= n {
-		return Page[T]{Results: *p.Results}, &Error{Op: op, URL: target, StatusCode: a.status, Kind: KindUnexpected,
-			Detail: fmt.Sprintf("page %d names page %d as the next one", n, next)}
+	case p.Pagination == nil || p.Results == nil:
+		return Page[T]{}, notAuthentik(a, "it is JSON without pagination and results")
+	case p.Pagination.Next != 0 && p.Pagination.Next <= n:
+		return Page[T]{Results: *p.Results}, &Error{Op: op, URL: a.url, StatusCode: a.status, Kind: KindUnexpected,
+			Detail: fmt.Sprintf("page %d names page %d as the next one", n, p.Pagination.Next)}
 	}
 	return Page[T]{Pagination: *p.Pagination, Results: *p.Results}, nil
 }
 
-// cloneValues copies v, so that setting keys leaves the caller's map alone.
-func cloneValues(v url.Values) url.Values { out := url.Values{}; maps.Copy(out, v); return out }
+// Version reads the server's release (GET admin/version/, F-V1).
+func (c *Client) Version(ctx context.Context) (Version, error) {
+	var info VersionInfo
+	a, err := c.do(ctx, request{op: "read the authentik version", method: http.MethodGet, path: "admin/version/"}, &info)
+	if err != nil {
+		return Version{}, err
+	}
+	v, err := ParseVersion(info.VersionCurrent)
+	if err != nil {
+		return Version{}, notAuthentik(a, err.Error())
+	}
+	return v, nil
+}
+
+// Me reads the token's user (GET core/users/me/, F-V1).
+func (c *Client) Me(ctx context.Context) (*User, error) {
+	var me SessionUser
+	a, err := c.do(ctx, request{op: "read the token's user", method: http.MethodGet, path: "core/users/me/"}, &me)
+	if err == nil && me.User.Username == "" {
+		err = notAuthentik(a, "it names no user")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &User{PK: me.User.PK, Username: me.User.Username, IsSuperuser: me.User.IsSuperuser}, nil
+}
+
+// SetPasswordHash sets a password from a Django-format hash (F-H1, 2026.5+), never shown in errors.
+func (c *Client) SetPasswordHash(ctx context.Context, pk int, hash string) error {
+	_, err := c.do(ctx, request{op: "set password hash", method: http.MethodPost, path: userPath(pk) + "set_password_hash/",
+		body: map[string]string{"password": hash}, object: true, secret: hash}, nil)
+	return err
+}
+
+// SendRecoveryEmail has authentik e-mail the user a recovery link through the e-mail stage
+// stagePK (F-R1), named in the query, or in a JSON body when inBody (2026.2+).
+func (c *Client) SendRecoveryEmail(ctx context.Context, pk int, stagePK string, inBody bool) error {
+	r := request{op: "send recovery e-mail", method: http.MethodPost, path: userPath(pk) + "recovery_email/", object: true}
+	if inBody {
+		r.body = map[string]string{"email_stage": stagePK}
+	} else {
+		r.query = url.Values{"email_stage": {stagePK}}
+	}
+	_, err := c.do(ctx, r, nil)
+	return err
+}
+
+// FindEmailStage looks an e-mail stage up by exact name, or by pk (a UUID) when byPK.
+func (c *Client) FindEmailStage(ctx context.Context, nameOrPK string, byPK bool) (*EmailStage, bool, error) {
+	q := url.Values{"name": {nameOrPK}}
+	if byPK {
+		q = url.Values{}
+	}
+	return findFirst(ctx, c, "find e-mail stage", "stages/email/", q, func(st EmailStage) bool {
+		return (byPK && strings.EqualFold(st.PK, nameOrPK)) || (!byPK && st.Name == nameOrPK)
+	})
+}
+
+// DeleteUser deletes a user for good (F-D1); a missing one is a KindNotFound error.
+func (c *Client) DeleteUser(ctx context.Context, pk int) error {
+	_, err := c.do(ctx, request{op: "delete user", method: http.MethodDelete, path: userPath(pk), object: true}, nil)
+	return err
+}

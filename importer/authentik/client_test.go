@@ -638,3 +638,24 @@ func TestURLCredentialsNeverShown(t *testing.T) {
 		}
 	}
 }
+
+func TestUsersQuery(t *testing.T) {
+	tests := []struct {
+		name   string
+		filter url.Values
+		want   string
+	}{
+		{"none", nil, "include_groups=false"},
+		{"a filter", url.Values{"path": {"users/hr"}}, "include_groups=false&path=users%2Fhr"},
+		{"groups asked for", url.Values{"include_groups": {"true"}}, "include_groups=true"},
+	}
+	for _, tt := range tests {
+		before := tt.filter.Encode()
+		if got := usersQuery(tt.filter); got.Encode() != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got.Encode(), tt.want)
+		}
+		if tt.filter.Encode() != before {
+			t.Errorf("%s: the caller's filter changed to %q", tt.name, tt.filter.Encode())
+		}
+	}
+}

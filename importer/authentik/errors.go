@@ -1,9 +1,11 @@
 package authentik
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -49,8 +51,7 @@ type Error struct {
 	starting     bool   // authentik's router answered for it (starting, backend down: F-S1)
 }
 
-// Error renders one line a user can act on, e.g.
-// "create user: rejected (400): email: Enter a valid email address.".
+// Error renders one line a user can act on: "create user: rejected (400): email: Enter a …".
 func (e *Error) Error() string {
 	msg := e.summary()
 	if e.Op != "" {
@@ -82,28 +83,21 @@ func (e *Error) summary() string {
 		return "no answer from authentik"
 	case s == 400 && e.Kind == KindRejected:
 		return "rejected (400)"
-	case s == 401:
-		return "the server asked for other credentials (401)"
-	case s == 403:
-		return "authentik refused the token (403)"
+	case statuses[s].text != "":
+		return fmt.Sprintf("%s (%d)", statuses[s].text, s)
 	case s == 404 && e.Kind == KindNotFound:
 		return "not found (404)"
 	case s == 404:
 		base, _, _ := strings.Cut(e.URL, "?")
 		return fmt.Sprintf("no authentik API at %s (404)", base)
-	case s == 415:
-		return "authentik refused the content type (415)"
-	case s == 429:
-		return "too many requests (429)"
 	case s >= 300 && s < 400:
 		return fmt.Sprintf("the server redirects (%d)", s)
 	case s >= 200 && s < 300 && e.Kind != KindTransient:
 		return fmt.Sprintf("the answer (%d) is not authentik's", s)
 	case e.Kind == KindTransient:
 		return fmt.Sprintf("authentik is unavailable (%d)", s)
-	default:
-		return fmt.Sprintf("unexpected answer (%d)", s)
 	}
+	return fmt.Sprintf("unexpected answer (%d)", s)
 }
 
 // Reason is authentik's own words: the field messages as the report's error cell writes them,
@@ -121,64 +115,92 @@ func (e *Error) Reason() string {
 // Unwrap gives errors.Is/As the cause, e.g. context.Canceled or a *url.Error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// errorOf is err's *Error, or nil.
-func errorOf(err error) *Error {
+// errorOf is err's *Error, or a zero one (no kind, no status).
+func errorOf(err error) Error {
 	var e *Error
 	if errors.As(err, &e) {
-		return e
+		return *e
 	}
-	return nil
+	return Error{}
 }
 
 // IsFatal reports whether err means the run cannot go on (token, URL, host, TLS).
-func IsFatal(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindFatal }
+func IsFatal(err error) bool { return errorOf(err).Kind == KindFatal }
 
 // IsTransient reports whether err is worth retrying.
-func IsTransient(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindTransient }
+func IsTransient(err error) bool { return errorOf(err).Kind == KindTransient }
 
 // IsRejected reports whether authentik refused the request's content (400).
-func IsRejected(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindRejected }
+func IsRejected(err error) bool { return errorOf(err).Kind == KindRejected }
 
 // IsNotFound reports whether the object asked for does not exist (404 on an object URL).
-func IsNotFound(err error) bool { e := errorOf(err); return e != nil && e.Kind == KindNotFound }
+func IsNotFound(err error) bool { return errorOf(err).Kind == KindNotFound }
 
 // IsCanceled reports whether the caller's context ended the call.
 func IsCanceled(err error) bool {
-	e := errorOf(err)
-	return (e != nil && e.Kind == KindCanceled) || errors.Is(err, context.Canceled)
+	return errorOf(err).Kind == KindCanceled || errors.Is(err, context.Canceled)
 }
 
 // IsUniqueViolation reports whether err is the 400 authentik gives when the username is taken.
 func IsUniqueViolation(err error) bool {
-	e := errorOf(err)
-	return e != nil && e.Kind == KindRejected && slices.Contains(e.Fields["username"], uniqueMessage)
+	return IsRejected(err) && slices.Contains(errorOf(err).Fields["username"], uniqueMessage)
 }
 
-// MayHaveActed reports whether a failed request may have been carried out: no answer, or one
-// that does not rule it out (500, 502, 504, an unreadable success); look a create up before
-// retrying it. False without a connection (DNS, refused, TLS) or with an answer that rules it
-// out (400, 403, 404, 429, 503). An error that is not the client's may have acted.
+// MayHaveActed reports whether a failed request may have been carried out (look a create up before
+// retrying it): no answer, or one that does not rule it out; an error not the client's may have.
 func MayHaveActed(err error) bool {
-	e := errorOf(err)
-	return err != nil && (e == nil || e.mayHaveActed)
+	var e *Error
+	return err != nil && (!errors.As(err, &e) || e.mayHaveActed)
 }
 
 // StatusOf is the HTTP status authentik (or a proxy) answered with, 0 when no answer came.
-func StatusOf(err error) int {
-	if e := errorOf(err); e != nil {
-		return e.StatusCode
-	}
-	return 0
-}
+func StatusOf(err error) int { return errorOf(err).StatusCode }
 
 // RetryAfterOf is the wait the server asked for with Retry-After, 0 when none.
-func RetryAfterOf(err error) time.Duration {
-	if e := errorOf(err); e != nil {
-		return e.RetryAfter
-	}
-	return 0
+func RetryAfterOf(err error) time.Duration { return errorOf(err).RetryAfter }
+
+// IsStarting reports whether authentik's router answered: starting, or backend down (F-S1).
+func IsStarting(err error) bool { return errorOf(err).starting }
+
+// DefaultMaxRetryAfter caps a server's Retry-After: a proxy asking for an hour must not stall a run.
+const DefaultMaxRetryAfter = 5 * time.Minute
+
+// ShouldRetry reports whether a failed call is worth another attempt: transient failures
+// only, never a cancelled context. For a create, check MayHaveActed first.
+func ShouldRetry(err error) bool { return IsTransient(err) && !IsCanceled(err) }
+
+// Backoff is how long to wait before a retry: exponential from Min, capped at Max, with
+// equal jitter (half to all of the step), unless the server said how long (Retry-After).
+type Backoff struct {
+	Min, Max      time.Duration
+	MaxRetryAfter time.Duration  // caps a server's Retry-After (default DefaultMaxRetryAfter)
+	Rand          func() float64 // in [0, 1), for the jitter (default math/rand/v2)
 }
 
-// IsStarting reports whether err is the answer authentik's router gives while authentik
-// starts or its backend is down (F-S1): worth waiting for longer than a passing failure.
-func IsStarting(err error) bool { e := errorOf(err); return e != nil && e.starting }
+// DefaultBackoff suits a server that is restarting or briefly overloaded.
+var DefaultBackoff = Backoff{Min: 500 * time.Millisecond, Max: 30 * time.Second}
+
+// Delay is the wait before retry number attempt (from 1); a positive retryAfter wins, capped.
+func (b Backoff) Delay(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, cmp.Or(b.MaxRetryAfter, DefaultMaxRetryAfter))
+	}
+	lo, hi := max(b.Min, 0), max(b.Max, b.Min, 0)
+	if hi == 0 {
+		return 0
+	}
+	step := max(lo, time.Nanosecond)
+	for i := 1; i < attempt && step < hi; i++ {
+		if step > hi/2 { // doubling would pass the cap (or overflow)
+			step = hi
+		} else {
+			step *= 2
+		}
+	}
+	random := b.Rand
+	if random == nil {
+		random = rand.Float64
+	}
+	half := step / 2
+	return half + time.Duration(random()*float64(step-half))
+}

@@ -1,11 +1,13 @@
-// Package authentik is authentik's users API as seen from Go: the few wire types akimport
-// needs (defined here because the official client cannot be used), a small HTTP client,
-// and the classification of every answer into created, rejected, fatal or transient.
+// Package authentik is the part of authentik's API akimport needs (the official client cannot
+// be used): wire types, a small HTTP client, and the classification of every answer.
 package authentik
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -53,8 +55,7 @@ type Group struct {
 	Attributes  map[string]any `json:"attributes"`
 }
 
-// Pagination is the "pagination" object of every list answer (F-L1). Next and Previous are
-// page numbers, 0 when there is none.
+// Pagination is every list answer's "pagination" (F-L1); Next and Previous are 0 when none.
 type Pagination struct {
 	Next       int `json:"next"`
 	Previous   int `json:"previous"`
@@ -65,26 +66,47 @@ type Pagination struct {
 	EndIndex   int `json:"end_index"`
 }
 
-// UserList is one page of GET /core/users/.
-type UserList struct {
-	Pagination Pagination `json:"pagination"`
-	Results    []User     `json:"results"`
+// VersionInfo is GET /admin/version/ (F-V1).
+type VersionInfo struct {
+	VersionCurrent     string `json:"version_current"`
+	VersionLatest      string `json:"version_latest"`
+	VersionLatestValid bool   `json:"version_latest_valid"`
+	BuildHash          string `json:"build_hash"`
+	Outdated           bool   `json:"outdated"`
+	OutpostOutdated    bool   `json:"outpost_outdated"`
 }
 
-// GroupList is one page of GET /core/groups/.
-type GroupList struct {
-	Pagination Pagination `json:"pagination"`
-	Results    []Group    `json:"results"`
+// SessionUser is GET /core/users/me/ (F-V1): the token's user (groups as objects, not UUIDs).
+type SessionUser struct {
+	User struct {
+		PK          int    `json:"pk"`
+		Username    string `json:"username"`
+		IsSuperuser bool   `json:"is_superuser"`
+	} `json:"user"`
 }
+
+// EmailStage is one e-mail stage of GET /stages/email/ (F-R1).
+type EmailStage struct {
+	PK   string `json:"pk"`
+	Name string `json:"name"`
+}
+
+// Page is one page of a list (F-L1). Pagination.Next is 0 on the last page.
+type Page[T any] struct {
+	Pagination Pagination `json:"pagination"`
+	Results    []T        `json:"results"`
+}
+
+// The lists akimport reads: GET core/users/, core/groups/ and stages/email/.
+type (
+	UserList       = Page[User]
+	GroupList      = Page[Group]
+	EmailStageList = Page[EmailStage]
+)
 
 // Detail is the {"detail": "..."} body of 403, 404, 415 and JSON parse errors (F-A2, F-A4).
 type Detail struct {
 	Detail string `json:"detail"`
-}
-
-// PasswordRequest is the body of POST /core/users/{pk}/set_password/ (F-L3).
-type PasswordRequest struct {
-	Password string `json:"password"`
 }
 
 // NonFieldErrors is the key authentik uses for errors that belong to no field (F-A4).
@@ -112,3 +134,43 @@ func (fe FieldErrors) String() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Version is an authentik release, e.g. 2026.5.1; a release candidate has its release's features.
+type Version struct{ Year, Month, Patch int }
+
+// The first releases that changed what akimport may send or meet (facts F-H1, F-R1, F-S1).
+var (
+	VersionPasswordHash = Version{2026, 5, 0} // POST core/users/{pk}/set_password_hash/
+	VersionRecoveryBody = Version{2026, 2, 0} // recovery_email's stage in a JSON body, not the query
+	VersionStarting503  = Version{2026, 8, 0} // the router answers 503 while starting
+)
+
+// ParseVersion reads "2026.5.1", "2025.10" or "v2026.2.0-rc1" (a suffix after - or + is ignored).
+func ParseVersion(s string) (Version, error) {
+	text := strings.TrimPrefix(strings.TrimSpace(s), "v")
+	if i := strings.IndexAny(text, "-+ "); i >= 0 {
+		text = text[:i]
+	}
+	parts := strings.Split(text, ".")
+	bad := len(parts) < 2 || len(parts) > 3
+	var nums [3]int
+	for i := 0; i < len(parts) && !bad; i++ {
+		var err error
+		nums[i], err = strconv.Atoi(parts[i])
+		bad = err != nil || nums[i] < 0
+	}
+	if bad {
+		return Version{}, fmt.Errorf("authentik version %q: want year.month.patch, e.g. 2026.5.1", s)
+	}
+	return Version{nums[0], nums[1], nums[2]}, nil
+}
+
+// AtLeast reports whether v is o or newer.
+func (v Version) AtLeast(o Version) bool {
+	return cmp.Or(cmp.Compare(v.Year, o.Year), cmp.Compare(v.Month, o.Month), cmp.Compare(v.Patch, o.Patch)) >= 0
+}
+
+// Release names the release line, e.g. "2026.5", for messages about features.
+func (v Version) Release() string { return fmt.Sprintf("%d.%d", v.Year, v.Month) }
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Year, v.Month, v.Patch) }
