@@ -47,6 +47,9 @@ type Client struct {
 	now                    func() time.Time
 }
 
+// BaseURL is the API's base, "…/api/v3/": no user info, query or fragment.
+func (c *Client) BaseURL() string { return c.base }
+
 // NewClient checks cfg and builds a Client with one shared connection pool.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	base, err := apiBase(cfg.BaseURL)
