@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -31,6 +32,17 @@ func Run(ctx context.Context, c Config) (report.Summary, error) {
 		err = r.run(ctx)
 	}
 	return r.summary(err), err
+}
+
+// Refused writes the summary files of a run the command line refused before it began (exit
+// 2), and with JSON logs the summary line; the command line says why itself.
+func Refused(c Config, err error) report.Summary {
+	cfg, _ := c.validated()
+	if !cfg.LogJSON {
+		cfg.Stderr = io.Discard
+	}
+	r := &runner{cfg: cfg, log: cfg.Logger, tally: report.NewTally(nil), counts: map[string]int{}}
+	return r.summary(&UsageError{Err: err})
 }
 
 // runner holds what one run has learned, for its stages and its summary.
@@ -104,8 +116,12 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		defer rs.sent.Close()
 	}
-	progress, err := report.NewProgress(report.ProgressConfig{Out: cfg.Stderr, Mode: report.ProgressMode(cfg.Progress),
-		IsTerminal: cfg.IsTerminal, Interval: cfg.ProgressInterval, Logger: log,
+	mode, terminal := report.ProgressMode(cfg.Progress), cfg.IsTerminal
+	if cfg.LogJSON && mode != report.ProgressNever {
+		mode, terminal = report.ProgressAuto, false // JSON lines only: progress as log lines, no bar
+	}
+	progress, err := report.NewProgress(report.ProgressConfig{Out: cfg.Stderr, Mode: mode,
+		IsTerminal: terminal, Interval: cfg.ProgressInterval, Logger: log,
 		Position:    func() report.InputPosition { return in.position(rs.read.Load(), rs.readAll.Load()) },
 		Concurrency: func() int { return r.adaptive.Stats().Limit }})
 	if err != nil {

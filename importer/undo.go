@@ -32,6 +32,10 @@ type UndoConfig struct {
 	DryRun bool   // read only: say what would be done
 	// AllowSuperusers lets undo deactivate or delete a user that is a superuser now.
 	AllowSuperusers bool
+	// LogJSON: --log-format json, so the summary is a JSON line too.
+	LogJSON bool
+	// Abort, when closed, cancels the requests in flight after a stop (a second signal).
+	Abort <-chan struct{}
 
 	URL, Token  string
 	Insecure    bool
@@ -111,7 +115,7 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 	if run.URL != baseURL(client) {
 		return UndoSummary{}, &UsageError{Err: fmt.Errorf("%s was written by an import into %s, not %s: undo runs against the server the import wrote to; nothing was changed", u.Report, run.URL, baseURL(client))}
 	}
-	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, nil)
+	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, u.Abort)
 	defer st.Close()
 	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})
 	log.Info("undo", zap.String("report", u.Report), zap.Int("users", len(jobs)), zap.Bool("delete", u.Delete),
@@ -149,7 +153,12 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 			sum.Counts[status], sum.Rows = int(n), sum.Rows+int(n)
 		}
 	}
-	writeUndoSummary(cfg.Stderr, sum, rec.Plan)
+	if u.LogJSON {
+		log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Rows), zap.String("report_path", sum.ReportPath),
+			zap.Bool("dry_run", sum.DryRun), zap.String("plan", plan.PlanLine(rec.Plan)))
+	} else {
+		writeUndoSummary(cfg.Stderr, sum, rec.Plan)
+	}
 	switch {
 	case writeErr != nil:
 		return sum, fmt.Errorf("the undo report could not be written: %w", writeErr)

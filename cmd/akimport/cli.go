@@ -127,6 +127,16 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(args[0], env, cmd)
+			if err != nil && cfg.Logger != nil {
+				// Refused before it began: the metrics and --summary-json say exit 2 too, and
+				// with JSON logs the error and the summary are JSON lines.
+				importer.Refused(cfg, err)
+				if cfg.LogJSON {
+					cfg.Logger.Error(err.Error())
+					*code = importer.ExitUsage
+					return nil
+				}
+			}
 			// Rows that failed are the summary's to tell.
 			return finish(code, cfg.Logger, err, func() error { return run(ctx, cfg) }, false)
 		},
@@ -204,9 +214,18 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 	cfg.Input = input
 	cfg.Format = mapping.Format(strings.ToLower(o.format))
 	cfg.ReportFormat = report.Format(strings.ToLower(o.reportFormat))
+	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
+	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
+	cfg.LogJSON = o.logFormat == "json"
 	var err error
+	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, stderr); err != nil {
+		return cfg, err
+	}
 	outputs := [][2]string{{"--report", cfg.ReportPath}, {"--summary-json", cfg.SummaryJSON}, {"--metrics-file", cfg.MetricsFile}}
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, outputs...); err != nil {
+		if o.outputIsTokenFile(outputs...) {
+			cfg.SummaryJSON, cfg.MetricsFile = "", "" // never written over the token
+		}
 		return cfg, err
 	}
 	if cfg.Concurrency, cfg.ConcurrencyAuto, err = parseConcurrency(o.concurrency); err != nil {
@@ -226,14 +245,8 @@ func (o *importOptions) config(input string, env environment, cmd *cobra.Command
 			return cfg, fmt.Errorf("--delimiter: %w", err)
 		}
 	}
-	stderr := sharedStderr(env.stderr) // the bar and the logs take turns on its last line
-	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.IsTerminal = env.stdin, env.stdout, stderr, env.isTerminal
 	cfg.Abort, cfg.HTTPClient = env.abort, env.httpClient
 	cfg.Version, _ = versionInfo()
-	cfg.LogJSON = o.logFormat == "json"
-	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, stderr); err != nil {
-		return cfg, err
-	}
 	return cfg, cfg.Validate()
 }
 

@@ -43,20 +43,42 @@ func (c *connectionFlags) resolve(env environment, cmd *cobra.Command, outputs .
 			return "", "", false, fmt.Errorf("AUTHENTIK_INSECURE=%q: want true or false", v)
 		}
 	}
-	if tokenFile, err := os.Stat(c.tokenFile); c.tokenFile != "" && err == nil {
-		for _, o := range outputs {
-			if out, err := os.Stat(o[1]); o[1] != "-" && err == nil && os.SameFile(tokenFile, out) {
-				return "", "", false, fmt.Errorf("%s is the --token-file: writing it would destroy the token; choose another path", o[0])
-			}
+	for _, o := range outputs {
+		if c.outputIsTokenFile(o) {
+			return "", "", false, fmt.Errorf("%s is the --token-file: writing it would destroy the token; choose another path", o[0])
 		}
 	}
-	return cmp.Or(c.url, env.getenv("AUTHENTIK_URL")), token, insecure, nil
+	return cmp.Or(c.url, unquote(env.getenv("AUTHENTIK_URL"))), token, insecure, nil
+}
+
+// outputIsTokenFile reports whether one of the outputs ({flag, path}) is the token file.
+func (c *connectionFlags) outputIsTokenFile(outputs ...[2]string) bool {
+	tokenFile, err := os.Stat(c.tokenFile)
+	if c.tokenFile == "" || err != nil {
+		return false
+	}
+	for _, o := range outputs {
+		if out, err := os.Stat(o[1]); o[1] != "-" && err == nil && os.SameFile(tokenFile, out) {
+			return true
+		}
+	}
+	return false
+}
+
+// unquote drops the quotes that docker --env-file and systemd keep around a value, and a
+// byte order mark that Windows editors put in front of a file.
+func unquote(s string) string {
+	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
 }
 
 // readToken takes the token from --token-file, else from AUTHENTIK_TOKEN. An argument that is
 // not a file is never shown: it may be the token itself.
 func readToken(path string, getenv func(string) string) (string, error) {
-	source, token := "AUTHENTIK_TOKEN", strings.TrimSpace(getenv("AUTHENTIK_TOKEN"))
+	source, token := "AUTHENTIK_TOKEN", unquote(getenv("AUTHENTIK_TOKEN"))
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
 			return "", errors.New("--token-file: no such file (the argument is not shown in case it is a token)")
@@ -65,7 +87,7 @@ func readToken(path string, getenv func(string) string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("--token-file: %w", err)
 		}
-		if source, token = "--token-file "+path, strings.TrimSpace(string(b)); token == "" {
+		if source, token = "--token-file "+path, unquote(string(b)); token == "" {
 			return "", fmt.Errorf("%s is empty", source)
 		}
 	}

@@ -75,7 +75,8 @@ func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Co
 	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, [2]string{"--report", cfg.ReportPath}); err != nil {
 		return cfg, err
 	}
-	cfg.Stdout, cfg.Stderr, cfg.HTTPClient = env.stdout, env.stderr, env.httpClient
+	cfg.Stdout, cfg.Stderr, cfg.HTTPClient, cfg.Abort = env.stdout, env.stderr, env.httpClient, env.abort
+	cfg.LogJSON = o.logFormat == "json"
 	cfg.Version, _ = versionInfo()
 	cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr)
 	return cfg, err
