@@ -144,7 +144,6 @@ func TestReviewTokenFileWithBOM(t *testing.T) {
 func TestReviewQuotedEnvironmentValues(t *testing.T) {
 	s := startSim(t, authentiktest.Options{}, nil)
 	dir := t.TempDir()
-	input := writeFile(t, dir, "users.csv", simpleUsersCSV(1, "q"))
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -154,6 +153,7 @@ func TestReviewQuotedEnvironmentValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			input := writeFile(t, dir, tt.name+".users.csv", simpleUsersCSV(1, strings.ReplaceAll(tt.name, " ", ""))) // a user of its own
 			code, out := runInProcess(t, tt.env, "import", "--progress", "never", "--report", filepath.Join(dir, tt.name+".csv"), input)
 			if code == 0 {
 				return // the quotes were dropped
