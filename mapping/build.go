@@ -2,9 +2,8 @@ package mapping
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -125,12 +124,8 @@ func (a *assembler) build() Row {
 	box := &requestBox{}
 	req := &box.req
 
-	if v := a.fields[fieldUsername]; v.kind == kindAbsent {
-		a.fail("username", msgRequired)
-	} else if s, ok := a.str("username", v); ok {
-		s = a.normalizeText("username", s) // DRF strips before it validates
-		row.Username = printable(s)
-		req.Username = s
+	if s, ok := a.text(fieldUsername, true); ok {
+		row.Username, req.Username = printable(s), s
 		if s == "" {
 			a.fail("username", msgBlank)
 		} else if len(s) > maxUsernameLength && utf8.RuneCountInString(s) > maxUsernameLength {
@@ -142,58 +137,63 @@ func (a *assembler) build() Row {
 		}
 	}
 
-	if v := a.fields[fieldName]; v.kind == kindAbsent {
-		a.fail("name", msgRequired)
-	} else if s, ok := a.str("name", v); ok {
-		box.name = a.normalizeText("name", s)
+	if s, ok := a.text(fieldName, true); ok {
+		box.name = s
 		req.Name = &box.name
 	}
 
-	if v := a.fields[fieldEmail]; v.kind != kindAbsent {
-		if s, ok := a.str("email", v); ok {
-			s = a.normalizeText("email", s)
-			if s != "" {
-				if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
-					a.fail("email", msgEmailTooLong)
-				}
-				if !validEmail(s) { // a line break makes it invalid
-					a.fail("email", msgEmailInvalid)
-					if hasLineBreak(s) {
-						a.setUnsure("line break in the email")
-					}
-				}
-			}
-			box.email = s
-			req.Email = &box.email
+	if s, ok := a.text(fieldEmail, false); ok {
+		if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
+			a.fail("email", msgEmailTooLong)
 		}
+		if s != "" && !validEmail(s) { // a line break makes it invalid
+			a.fail("email", msgEmailInvalid)
+			if hasLineBreak(s) {
+				a.setUnsure("line break in the email")
+			}
+		}
+		box.email = s
+		req.Email = &box.email
 	}
 
-	if v := a.fields[fieldIsActive]; v.kind != kindAbsent {
-		if b, ok := a.boolean("is_active", v); ok {
-			box.isActive = b
+	if v := a.fields[fieldIsActive]; a.present("is_active", v) {
+		var ok bool
+		if box.isActive, ok = parseBool(v.text); ok { // JSON's true and 1 too
 			req.IsActive = &box.isActive
+		} else {
+			a.fail("is_active", msgBoolInvalid)
 		}
 	}
 
-	if v := a.fields[fieldPath]; v.kind != kindAbsent {
-		if s, ok := a.str("path", v); ok {
-			s = a.normalizeText("path", s)
-			if msg := pathError(s); msg != "" {
-				a.fail("path", msg)
-			}
-			box.path = s
-			req.Path = &box.path
+	if s, ok := a.text(fieldPath, false); ok { // F-U10
+		switch {
+		case s == "":
+			a.fail("path", msgBlank)
+		case s[0] == '/' || s[len(s)-1] == '/':
+			a.fail("path", msgPathSlashes)
+		case strings.Contains(s, "//"):
+			a.fail("path", msgPathEmptySegment)
 		}
+		box.path = s
+		req.Path = &box.path
 	}
 
-	if v := a.fields[fieldType]; v.kind != kindAbsent {
-		if s, ok := a.userType(v); ok {
-			box.typ = s
+	if v := a.fields[fieldType]; a.present("type", v) {
+		box.typ = v.text
+		if v.kind == kindJSON {
+			box.typ = jsonText(v.text)
+		}
+		switch {
+		case !slices.Contains(userTypes, box.typ):
+			a.fail("type", msgInvalidChoice(box.typ))
+		case box.typ == internalServiceAccount:
+			a.fail("type", msgInternalServiceAccount)
+		default:
 			req.Type = &box.typ
 		}
 	}
 
-	if v := a.fields[fieldGroups]; v.kind != kindAbsent {
+	if v := a.fields[fieldGroups]; a.present("groups", v) {
 		a.buildGroups(&row, req, v)
 	}
 
@@ -264,7 +264,7 @@ func (a *assembler) setUnsure(why string) {
 // transform runs a column's transforms on a value; a value one cannot take is a row error.
 func (a *assembler) transform(p *columnPlan, s string) string {
 	for _, t := range p.transforms {
-		out, err := t.apply(s)
+		out, err := t(s)
 		if err != nil {
 			key := rowKey
 			if p.use == useTarget && !p.target.isAttribute() {
@@ -282,71 +282,39 @@ func (a *assembler) transform(p *columnPlan, s string) string {
 	return s
 }
 
-// str reads a text field as DRF's CharField does: numbers become their text, other JSON
-// values are refused.
-func (a *assembler) str(key string, v value) (string, bool) {
-	switch v.kind {
-	case kindBad:
-		return "", false
-	case kindCell, kindString:
-		return v.text, true
-	case kindNull:
+// present reports whether v is a value to check: not absent, not bad (already reported) and
+// not null, which key refuses.
+func (a *assembler) present(key string, v value) bool {
+	if v.kind == kindNull {
 		a.fail(key, msgNull)
-		return "", false
-	case kindJSON:
-		if t := jsonTypeName(v.text); t == "int" || t == "float" {
-			return v.text, true
-		}
 	}
-	a.fail(key, msgNotString)
-	return "", false
+	return v.kind != kindAbsent && v.kind != kindBad && v.kind != kindNull
 }
 
-func (a *assembler) boolean(key string, v value) (bool, bool) {
-	switch v.kind {
-	case kindBad:
-		return false, false
-	case kindCell, kindString:
-		if b, ok := parseBool(v.text); ok {
-			return b, true
-		}
-	case kindNull:
-		a.fail(key, msgNull)
-		return false, false
-	case kindJSON:
-		switch v.text {
-		case "true", "1":
-			return true, true
-		case "false", "0":
-			return false, true
-		}
+// text reads a text field as DRF's CharField does: numbers become their text, other JSON
+// values are refused, and the value is stripped before it is validated.
+func (a *assembler) text(f field, required bool) (string, bool) {
+	v, key := a.fields[f], f.String()
+	if v.kind == kindAbsent && required {
+		a.fail(key, msgRequired)
 	}
-	a.fail(key, msgBoolInvalid)
-	return false, false
+	if !a.present(key, v) {
+		return "", false
+	}
+	if v.kind == kindJSON && !slices.Contains([]string{"int", "float"}, jsonTypeName(v.text)) {
+		a.fail(key, msgNotString)
+		return "", false
+	}
+	return a.normalizeText(key, v.text), true
 }
 
-func (a *assembler) userType(v value) (string, bool) {
-	var s string
-	switch v.kind {
-	case kindBad:
-		return "", false
-	case kindNull:
-		a.fail("type", msgNull)
-		return "", false
-	case kindJSON:
-		s = jsonText(v.text)
-	default:
-		s = v.text
+// normalizeText strips a text field as authentik will, and warns when that changed it.
+func (a *assembler) normalizeText(field, s string) string {
+	stripped := Strip(s)
+	if stripped != s {
+		a.warnings = append(a.warnings, field+": white space around the value removed, as authentik stores it")
 	}
-	switch {
-	case !slices.Contains(userTypes, s):
-		a.fail("type", msgInvalidChoice(s))
-	case s == internalServiceAccount:
-		a.fail("type", msgInternalServiceAccount)
-	default:
-		return s, true
-	}
-	return "", false
+	return stripped
 }
 
 // buildGroups splits a groups cell on ";" (or reads a JSON list): UUIDs go to the request,
@@ -363,9 +331,6 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 		}
 	}
 	switch v.kind {
-	case kindBad:
-	case kindNull:
-		a.fail("groups", msgNull)
 	case kindCell:
 		row.GroupNames = make([]string, 0, strings.Count(v.text, ";")+1)
 		for e := range strings.SplitSeq(v.text, ";") {
@@ -405,31 +370,24 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	var attrs map[string]any
 	ok := true
-	switch v := a.fields[fieldAttributes]; v.kind {
-	case kindAbsent:
-	case kindNull:
-		a.fail("attributes", msgNull)
+	switch v := a.fields[fieldAttributes]; {
+	case v.kind == kindAbsent:
+	case !a.present("attributes", v):
 		ok = false
-	case kindBad:
-		ok = false
-	case kindCell, kindJSON:
-		if attrs, ok = decodeObject(v.text); !ok {
+	default:
+		raw := strings.TrimSpace(v.text)
+		if ok = v.kind != kindString && strings.HasPrefix(raw, "{") && decodeJSON(raw, &attrs) == nil; !ok {
 			a.fail("attributes", msgAttributesInvalid)
 		}
-	case kindString:
-		a.fail("attributes", msgAttributesInvalid)
-		ok = false
 	}
 	var columns map[string]any
 	for _, av := range a.attrs {
-		var leaf any
+		var leaf any // kindNull: nil
 		switch av.value.kind {
 		case kindAbsent, kindBad:
 			continue
 		case kindCell, kindString:
 			leaf = av.value.text
-		case kindNull:
-			leaf = nil
 		case kindJSON:
 			if decodeJSON(av.value.text, &leaf) != nil {
 				a.fail("attributes", fmt.Sprintf("%s: not valid JSON", av.target.name))
@@ -461,73 +419,45 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 // setPath sets root[path[0]][path[1]]… = leaf, creating objects on the way; a key that would
 // hold both a value and nested keys is a conflict, described in the returned message.
 func setPath(root map[string]any, path []string, leaf any) string {
-	m := root
-	for i, seg := range path {
-		if i == len(path)-1 {
-			if _, exists := m[seg]; exists {
-				return conflictMessage(path, i)
-			}
-			m[seg] = leaf
-			return ""
-		}
+	conflict := func(at int) string {
+		return fmt.Sprintf("%s%s conflicts with %s%s: a key cannot hold both a value and nested keys",
+			attributesPrefix, strings.Join(path, "."), attributesPrefix, strings.Join(path[:at+1], "."))
+	}
+	m, last := root, len(path)-1
+	for i, seg := range path[:last] {
 		next, exists := m[seg]
 		if !exists {
-			child := make(map[string]any)
-			m[seg] = child
-			m = child
-			continue
+			next = make(map[string]any)
+			m[seg] = next
 		}
-		child, isObject := next.(map[string]any)
-		if !isObject {
-			return conflictMessage(path, i)
+		var isObject bool
+		if m, isObject = next.(map[string]any); !isObject {
+			return conflict(i)
 		}
-		m = child
 	}
+	if _, exists := m[path[last]]; exists {
+		return conflict(last)
+	}
+	m[path[last]] = leaf
 	return ""
-}
-
-func conflictMessage(path []string, at int) string {
-	return fmt.Sprintf("%s%s conflicts with %s%s: a key cannot hold both a value and nested keys",
-		attributesPrefix, strings.Join(path, "."), attributesPrefix, strings.Join(path[:at+1], "."))
 }
 
 // mergeInto copies src into dst, src winning on values; an object meeting a value is a conflict.
 func mergeInto(dst, src map[string]any, prefix string) string {
-	for _, k := range sortedKeys(src) {
-		sv := src[k]
+	for _, k := range slices.Sorted(maps.Keys(src)) {
 		dv, exists := dst[k]
-		sObj, sIsObj := sv.(map[string]any)
+		sObj, sIsObj := src[k].(map[string]any)
 		dObj, dIsObj := dv.(map[string]any)
 		switch {
-		case !exists:
-			dst[k] = sv
 		case sIsObj && dIsObj:
 			if msg := mergeInto(dObj, sObj, prefix+k+"."); msg != "" {
 				return msg
 			}
-		case sIsObj || dIsObj:
+		case exists && (sIsObj || dIsObj):
 			return fmt.Sprintf("%s%s conflicts with the attributes column's %q: a key cannot hold both a value and nested keys", prefix, k, k)
 		default:
-			dst[k] = sv
+			dst[k] = src[k]
 		}
 	}
 	return ""
-}
-
-// decodeObject reads a JSON object, and nothing after it.
-func decodeObject(raw string) (map[string]any, bool) {
-	trimmed := strings.TrimSpace(raw)
-	if trimmed == "" || trimmed[0] != '{' {
-		return nil, false
-	}
-	dec := json.NewDecoder(strings.NewReader(trimmed))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return nil, false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, false
-	}
-	return m, true
 }

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -70,81 +70,64 @@ func LoadMapping(path string) (*Mapping, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	var file mappingFile
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".yaml", ".yml":
-		err = decodeYAMLMapping(data, &file)
+		return parseMapping(data, false)
 	case ".json":
-		err = decodeJSONMapping(data, &file)
+		return parseMapping(data, true)
 	default:
 		return nil, inputErrorf("cannot tell its format from the extension %q: use .yaml, .yml or .json", ext)
 	}
-	if err != nil {
-		return nil, inputErrorf("%v", err)
-	}
-	m, err := compileMapping(&file)
-	if err != nil {
-		return nil, inputErrorf("%v", err)
-	}
-	return m, nil
 }
 
 // ParseMapping reads a mapping given as YAML (or JSON, which is YAML too).
-func ParseMapping(data []byte) (*Mapping, error) {
+func ParseMapping(data []byte) (*Mapping, error) { return parseMapping(data, false) }
+
+func parseMapping(data []byte, isJSON bool) (*Mapping, error) {
 	var file mappingFile
-	if err := decodeYAMLMapping(data, &file); err != nil {
-		return nil, inputErrorf("%v", err)
+	err := decodeMapping(data, isJSON, &file)
+	var m *Mapping
+	if err == nil {
+		m, err = compileMapping(&file)
 	}
-	m, err := compileMapping(&file)
 	if err != nil {
 		return nil, inputErrorf("%v", err)
 	}
 	return m, nil
 }
 
-func decodeYAMLMapping(data []byte, file *mappingFile) error {
+// decodeMapping names every unknown top-level key at once, then decodes strictly.
+func decodeMapping(data []byte, isJSON bool, file *mappingFile) error {
 	var top map[string]any
-	if err := yaml.Unmarshal(data, &top); err != nil {
+	if isJSON {
+		if err := json.Unmarshal(data, &top); err != nil {
+			return fmt.Errorf("not valid JSON: %w", err)
+		}
+	} else if err := yaml.Unmarshal(data, &top); err != nil {
 		return fmt.Errorf("not valid YAML: %w", err)
 	}
-	if err := checkMappingKeys(top); err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(file); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
-}
-
-func decodeJSONMapping(data []byte, file *mappingFile) error {
-	var top map[string]any
-	if err := json.Unmarshal(data, &top); err != nil {
-		return fmt.Errorf("not valid JSON: %w", err)
-	}
-	if err := checkMappingKeys(top); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	return dec.Decode(file)
-}
-
-// checkMappingKeys names every unknown top-level key at once.
-func checkMappingKeys(top map[string]any) error {
 	var unknown []string
 	for k := range top {
 		if !slices.Contains(mappingKeys, k) {
 			unknown = append(unknown, strconv.Quote(k))
 		}
 	}
-	if len(unknown) == 0 {
-		return nil
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("unknown key(s) %s; a mapping file has only %s", strings.Join(unknown, ", "), strings.Join(mappingKeys, ", "))
 	}
-	sort.Strings(unknown)
-	return fmt.Errorf("unknown key(s) %s; a mapping file has only %s", strings.Join(unknown, ", "), strings.Join(mappingKeys, ", "))
+	if isJSON {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		return dec.Decode(file)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(file); !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 func compileMapping(file *mappingFile) (*Mapping, error) {
@@ -155,7 +138,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		templateInputs: make(map[string]bool),
 	}
 	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
-	for _, col := range sortedKeys(file.Columns) {
+	for _, col := range slices.Sorted(maps.Keys(file.Columns)) {
 		dst := file.Columns[col]
 		col = fold(col)
 		if col == "" {
@@ -177,7 +160,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		}
 		m.ignore[fold(col)] = true
 	}
-	for _, col := range sortedKeys(file.Transforms) {
+	for _, col := range slices.Sorted(maps.Keys(file.Transforms)) {
 		for _, spec := range file.Transforms[col] {
 			t, err := compileTransform(spec)
 			if err != nil {
@@ -186,7 +169,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 			m.transforms[fold(col)] = append(m.transforms[fold(col)], t)
 		}
 	}
-	for _, dst := range sortedKeys(file.Templates) {
+	for _, dst := range slices.Sorted(maps.Keys(file.Templates)) {
 		t, err := parseTarget(dst)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %q is not a field; use one of %s", dst, acceptedFields())
@@ -208,7 +191,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		delete(m.transforms, t.name) // they apply to the template's result
 		m.templates = append(m.templates, tpl)
 	}
-	for _, dst := range sortedKeys(file.Defaults) {
+	for _, dst := range slices.Sorted(maps.Keys(file.Defaults)) {
 		t, err := parseTarget(dst)
 		if err != nil {
 			return nil, fmt.Errorf("defaults: %q is not a field; use one of %s", dst, acceptedFields())
@@ -293,20 +276,12 @@ func (m *Mapping) namedColumns() []string {
 	if m == nil {
 		return nil
 	}
-	set := make(map[string]bool)
-	for c := range m.columns {
-		set[c] = true
-	}
-	for c := range m.ignore {
-		set[c] = true
-	}
-	for c := range m.transforms {
-		set[c] = true
-	}
-	for c := range m.templateInputs {
-		set[c] = true
-	}
-	return sortedKeys(set)
+	cols := slices.Collect(maps.Keys(m.columns))
+	cols = slices.AppendSeq(cols, maps.Keys(m.ignore))
+	cols = slices.AppendSeq(cols, maps.Keys(m.transforms))
+	cols = slices.AppendSeq(cols, maps.Keys(m.templateInputs))
+	slices.Sort(cols)
+	return slices.Compact(cols)
 }
 
 // columnUse says what a column (or JSONL key) is for.
@@ -350,13 +325,4 @@ func (m *Mapping) resolve(name string) columnPlan {
 		p.use = useTemplateInput
 	}
 	return p
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

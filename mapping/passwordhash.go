@@ -358,13 +358,10 @@ const msgPasswordAndHash = "give either password or password_hash, not both"
 // buildPasswordHash reads the password_hash value into row, checked and normalised.
 func (a *assembler) buildPasswordHash(row *Row) {
 	v := a.fields[fieldPasswordHash]
-	switch v.kind {
-	case kindAbsent, kindBad:
+	if !a.present("password_hash", v) {
 		return
-	case kindNull:
-		a.fail("password_hash", msgNull)
-		return
-	case kindJSON:
+	}
+	if v.kind == kindJSON {
 		a.fail("password_hash", msgNotString)
 		return
 	}
@@ -372,16 +369,15 @@ func (a *assembler) buildPasswordHash(row *Row) {
 		return // like an empty cell: nothing to set
 	}
 	hash, warning, err := NormalizePasswordHash(v.text)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.fail("password_hash", err.Error())
-		return
-	}
-	if p := a.fields[fieldPassword]; p.kind != kindAbsent && !p.isEmpty() {
+	case !a.fields[fieldPassword].isEmpty():
 		a.fail("password_hash", msgPasswordAndHash)
-		return
+	default:
+		if warning != "" {
+			a.warnings = append(a.warnings, "password_hash: "+warning)
+		}
+		row.PasswordHash = hash
 	}
-	if warning != "" {
-		a.warnings = append(a.warnings, "password_hash: "+warning) // becomes row.Warnings
-	}
-	row.PasswordHash = hash
 }

@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -91,9 +93,15 @@ func printable(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
-// decodeJSON decodes raw JSON keeping numbers exact (json.Number).
+// decodeJSON decodes one JSON value, and nothing after it, keeping numbers exact (json.Number).
 func decodeJSON(raw string, out any) error {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
-	return dec.Decode(out)
+	if err := dec.Decode(out); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("more after the value")
+	}
+	return nil
 }
