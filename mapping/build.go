@@ -11,30 +11,23 @@ import (
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// rowKey is the error key of problems that belong to the row rather than to a field
-// (malformed record, unreadable cell, conflicting columns).
-const rowKey = "row"
-
-// maxRequestBytes is the largest request body authentik takes: Django's
-// DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB by default); a larger one is refused.
-const maxRequestBytes = 2_621_440
+const (
+	rowKey          = "row"     // the error key of problems of the row, not of one field
+	maxRequestBytes = 2_621_440 // the largest body authentik takes: DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 
 // assembler collects one row's values, by target, then builds and validates the request.
 type assembler struct {
 	line, end int
 	fields    [numFields]value
 	attrs     []attrValue
-	// attrHint is how many attributes.<key> values a row may have, to size attrs once.
-	attrHint int
-	errs     authentik.FieldErrors
-	// warnings are remarks for the report (values changed by normalising).
-	warnings []string
-	// username is shown in the report when the username value itself was unusable.
-	username string
-	unsure   string // Row.IdentityUnsure
-	shown    []shownValue
-	// size bounds the request's JSON: the values' bytes (each at most 6 when escaped).
-	size int
+	attrHint  int // how many attributes.<key> values a row may have, to size attrs once
+	errs      authentik.FieldErrors
+	warnings  []string // remarks for the report (values changed by normalising)
+	username  string   // shown in the report when the username value itself was unusable
+	unsure    string   // Row.IdentityUnsure
+	shown     []shownValue
+	size      int // bounds the request's JSON: the values' bytes (each at most 6 when escaped)
 }
 
 func (a *assembler) fail(key, msg string) {
@@ -67,9 +60,6 @@ func (a *assembler) set(t target, v value) {
 // applyTemplates fills each template's target from its columns' (transformed) values; all
 // empty gives nothing, and the result is trimmed so an empty column leaves no stray separator.
 func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string) {
-	if m == nil {
-		return
-	}
 	for i := range m.templates {
 		tpl := &m.templates[i]
 		var b strings.Builder
@@ -85,7 +75,7 @@ func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string
 			}
 		}
 		if filled {
-			a.set(tpl.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
+			a.set(tpl.plan.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
 		}
 	}
 }
@@ -117,8 +107,7 @@ type requestBox struct {
 	isActive                          bool
 }
 
-// build validates every field as authentik would, collecting all the row's errors, and makes
-// the create request.
+// build validates every field as authentik would, collecting all the row's errors.
 func (a *assembler) build() Row {
 	row := Row{Line: a.line, EndLine: a.end}
 	box := &requestBox{}
@@ -232,15 +221,15 @@ func (a *assembler) build() Row {
 	row.Warnings, row.IdentityUnsure = a.warnings, a.unsure
 	if len(a.errs) > 0 {
 		row.Errors, row.shown = a.errs, a.shown
-		for key, msgs := range a.errs {
-			f, ok := fieldByName(key)
-			if v := a.fields[f]; ok && v.kind != kindAbsent && v.kind != kindBad {
-				if v.kind == kindNull {
-					v.text = "null"
-				}
-				for _, m := range msgs {
-					row.show(key, m, v.text)
-				}
+		for f, v := range a.fields {
+			if v.kind == kindAbsent || v.kind == kindBad {
+				continue
+			}
+			if v.kind == kindNull {
+				v.text = "null"
+			}
+			for _, m := range a.errs[fieldNames[f]] {
+				row.show(fieldNames[f], m, v.text)
 			}
 		}
 		row.invalidate()
@@ -282,8 +271,7 @@ func (a *assembler) transform(p *columnPlan, s string) string {
 	return s
 }
 
-// present reports whether v is a value to check: not absent, not bad (already reported) and
-// not null, which key refuses.
+// present reports whether v is a value to check; null is key's error, a bad value was reported.
 func (a *assembler) present(key string, v value) bool {
 	if v.kind == kindNull {
 		a.fail(key, msgNull)
@@ -292,9 +280,9 @@ func (a *assembler) present(key string, v value) bool {
 }
 
 // text reads a text field as DRF's CharField does: numbers become their text, other JSON
-// values are refused, and the value is stripped before it is validated.
+// values are refused, and the value is stripped (with a warning) before it is validated.
 func (a *assembler) text(f field, required bool) (string, bool) {
-	v, key := a.fields[f], f.String()
+	v, key := a.fields[f], fieldNames[f]
 	if v.kind == kindAbsent && required {
 		a.fail(key, msgRequired)
 	}
@@ -305,16 +293,11 @@ func (a *assembler) text(f field, required bool) (string, bool) {
 		a.fail(key, msgNotString)
 		return "", false
 	}
-	return a.normalizeText(key, v.text), true
-}
-
-// normalizeText strips a text field as authentik will, and warns when that changed it.
-func (a *assembler) normalizeText(field, s string) string {
-	stripped := Strip(s)
-	if stripped != s {
-		a.warnings = append(a.warnings, field+": white space around the value removed, as authentik stores it")
+	s := Strip(v.text)
+	if s != v.text {
+		a.warnings = append(a.warnings, key+": white space around the value removed, as authentik stores it")
 	}
-	return stripped
+	return s, true
 }
 
 // buildGroups splits a groups cell on ";" (or reads a JSON list): UUIDs go to the request,
@@ -416,8 +399,8 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	req.Attributes = attrs
 }
 
-// setPath sets root[path[0]][path[1]]… = leaf, creating objects on the way; a key that would
-// hold both a value and nested keys is a conflict, described in the returned message.
+// setPath sets root[path[0]][path[1]]… = leaf, creating objects on the way, or describes
+// the conflict of a key that would hold both a value and nested keys.
 func setPath(root map[string]any, path []string, leaf any) string {
 	conflict := func(at int) string {
 		return fmt.Sprintf("%s%s conflicts with %s%s: a key cannot hold both a value and nested keys",

@@ -16,11 +16,8 @@ import (
 	xtransform "golang.org/x/text/transform"
 )
 
-// sniffBytes is how much of a text input is looked at before reading it: binary signatures,
-// the encoding and the CSV header's delimiter.
+// sniffBytes of a text input are checked first: binary signatures, encoding, delimiter.
 const sniffBytes = 64 << 10
-
-const advice1252 = "try --encoding windows-1252"
 
 // ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16,
 // utf-16le, utf-16be, or a single-byte code page such as windows-1252 (latin-1 and
@@ -30,8 +27,11 @@ func ParseEncoding(name string) (string, error) {
 	return canon, err
 }
 
+// encodingKey is how encoding names compare, after lower-casing.
+var encodingKey = strings.NewReplacer("-", "", "_", "", " ", "")
+
 func lookupEncoding(name string) (string, encoding.Encoding, error) {
-	key := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(name)))
+	key := encodingKey.Replace(strings.ToLower(strings.TrimSpace(name)))
 	switch key {
 	case "", "utf8":
 		return "utf-8", nil, nil
@@ -46,11 +46,10 @@ func lookupEncoding(name string) (string, encoding.Encoding, error) {
 	}
 	cpKey, isCP := strings.CutPrefix(key, "cp")
 	for _, e := range charmap.All {
-		label := fmt.Sprint(e)
-		n := strings.ReplaceAll(strings.ToLower(label), " ", "")
-		n = strings.NewReplacer("-", "", "codepage", "").Replace(n)
+		label := strings.ToLower(fmt.Sprint(e))
+		n := strings.ReplaceAll(encodingKey.Replace(label), "codepage", "")
 		if n == key || isCP && (n == "windows"+cpKey || n == "ibm"+cpKey) {
-			return strings.ReplaceAll(strings.ToLower(label), " ", "-"), e, nil
+			return strings.ReplaceAll(label, " ", "-"), e, nil
 		}
 	}
 	return "", nil, inputErrorf("unknown encoding %q: use utf-8, utf-16, windows-1252 (latin-1) or another code page such as iso-8859-15, windows-1250", name)
@@ -108,9 +107,8 @@ func openText(r io.Reader, opts Options) (*bufio.Reader, *textWatch, error) {
 	return bufio.NewReaderSize(w, sniffBytes), w, nil
 }
 
-// textWatch checks the text read through it, a buffer at a time, for invalid UTF-8 and NUL
-// bytes: until it finds one (dirty), cells need no check of their own, which would cost
-// a tenth of a row's time.
+// textWatch checks the text read through it for invalid UTF-8 and NUL bytes: until it finds
+// one (dirty), cells need no check of their own, which would cost a tenth of a row's time.
 type textWatch struct {
 	r     io.Reader
 	tail  []byte // an incomplete character at the end of the last read
@@ -201,8 +199,8 @@ func notUTF8(head []byte) string {
 	}
 	word := head[start:min(end, start+40)]
 	as1252, _ := charmap.Windows1252.NewDecoder().Bytes(word)
-	return fmt.Sprintf("the file is not UTF-8: line %d has the byte 0x%X in %s, which reads as %q in Windows-1252 (Excel's \"CSV\"): %s, or save the file as \"CSV UTF-8\"",
-		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252, advice1252)
+	return fmt.Sprintf("the file is not UTF-8: line %d has the byte 0x%X in %s, which reads as %q in Windows-1252 (Excel's \"CSV\"): try --encoding windows-1252, or save the file as \"CSV UTF-8\"",
+		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252)
 }
 
 // delimiter is the given one, or the one detected in the header.

@@ -20,13 +20,12 @@ import (
 // Mapping turns a legacy export's columns into authentik's fields (renames, ignored columns,
 // defaults, transforms, templates); nil means the columns are authentik's field names.
 type Mapping struct {
-	columns    map[string]target // input column → target
-	ignore     map[string]bool
-	defaults   []defaultValue
-	transforms map[string][]transform // input column → transforms, in order
-	templates  []template
-	// templateInputs are the columns the templates read.
-	templateInputs map[string]bool
+	columns        map[string]target // input column → target
+	ignore         map[string]bool
+	defaults       []defaultValue
+	transforms     map[string][]transform // input column → transforms, in order
+	templates      []template
+	templateInputs map[string]bool // the columns the templates read
 }
 
 // mappingFile is the mapping file as written.
@@ -45,13 +44,11 @@ type defaultValue struct {
 	value  string // read like a CSV cell
 }
 
-// template builds one target from literal text and the values of input columns, then runs
-// the transforms listed under its target's name.
+// template builds its plan's target from literal text and the values of input columns, then
+// runs the transforms listed under the target's name.
 type template struct {
-	target target
-	text   string
-	parts  []templatePart
-	plan   columnPlan // its transforms, for assembler.transform
+	parts []templatePart
+	plan  columnPlan
 }
 
 // templatePart is literal text, or (when column is set) the value of an input column.
@@ -142,10 +139,10 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		dst := file.Columns[col]
 		col = fold(col)
 		if col == "" {
-			return nil, fmt.Errorf("columns: an empty column name")
+			return nil, errors.New("columns: an empty column name")
 		}
-		t, err := parseTarget(dst)
-		if err != nil {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("columns: %q maps to %q, which is not a field; use one of %s", col, dst, acceptedFields())
 		}
 		if prev, ok := givenBy[t.name]; ok {
@@ -170,30 +167,30 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		}
 	}
 	for _, dst := range slices.Sorted(maps.Keys(file.Templates)) {
-		t, err := parseTarget(dst)
-		if err != nil {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("templates: %q is not a field; use one of %s", dst, acceptedFields())
 		}
 		if prev, ok := givenBy[t.name]; ok {
 			return nil, fmt.Errorf("templates: %s is already given by %s", t.name, prev)
 		}
 		givenBy[t.name] = "a template"
-		tpl, err := parseTemplate(t, file.Templates[dst])
+		parts, err := parseTemplate(file.Templates[dst])
 		if err != nil {
 			return nil, fmt.Errorf("templates: %s: %w", dst, err)
 		}
-		for _, p := range tpl.parts {
+		for _, p := range parts {
 			if p.column != "" {
 				m.templateInputs[p.column] = true
 			}
 		}
-		tpl.plan = columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		plan := columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		m.templates = append(m.templates, template{parts, plan})
 		delete(m.transforms, t.name) // they apply to the template's result
-		m.templates = append(m.templates, tpl)
 	}
 	for _, dst := range slices.Sorted(maps.Keys(file.Defaults)) {
-		t, err := parseTarget(dst)
-		if err != nil {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("defaults: %q is not a field; use one of %s", dst, acceptedFields())
 		}
 		v, err := defaultText(t, file.Defaults[dst])
@@ -210,27 +207,27 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 func defaultText(t target, v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
-		return "", fmt.Errorf("no value")
+		return "", errors.New("no value")
 	case string:
 		return v, nil
 	case bool, int, int64, uint64, float64, json.Number:
 		return fmt.Sprint(v), nil
 	case []any:
 		if t.field != fieldGroups || t.isAttribute() {
-			return "", fmt.Errorf("a list is only allowed for groups")
+			return "", errors.New("a list is only allowed for groups")
 		}
 		entries := make([]string, 0, len(v))
 		for _, e := range v {
 			s, ok := e.(string)
 			if !ok {
-				return "", fmt.Errorf("groups must be a list of group names or UUIDs")
+				return "", errors.New("groups must be a list of group names or UUIDs")
 			}
 			entries = append(entries, s)
 		}
 		return strings.Join(entries, ";"), nil
 	case map[string]any:
 		if t.field != fieldAttributes || t.isAttribute() {
-			return "", fmt.Errorf("an object is only allowed for attributes")
+			return "", errors.New("an object is only allowed for attributes")
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -242,33 +239,30 @@ func defaultText(t target, v any) (string, error) {
 }
 
 // parseTemplate reads "{{first}} {{last}}": literal text and {{column}} placeholders.
-func parseTemplate(t target, text string) (template, error) {
-	tpl := template{target: t, text: text}
-	rest := text
-	for rest != "" {
-		open := strings.Index(rest, "{{")
-		if open < 0 {
-			tpl.parts = append(tpl.parts, templatePart{literal: rest})
+func parseTemplate(text string) ([]templatePart, error) {
+	var parts []templatePart
+	for rest := text; rest != ""; {
+		literal, after, found := strings.Cut(rest, "{{")
+		if literal != "" {
+			parts = append(parts, templatePart{literal: literal})
+		}
+		if !found {
 			break
 		}
-		if open > 0 {
-			tpl.parts = append(tpl.parts, templatePart{literal: rest[:open]})
+		inside, after, closed := strings.Cut(after, "}}")
+		if !closed {
+			return nil, fmt.Errorf("%q: {{ without a closing }}", text)
 		}
-		closing := strings.Index(rest[open+2:], "}}")
-		if closing < 0 {
-			return template{}, fmt.Errorf("%q: {{ without a closing }}", text)
+		if inside = fold(inside); inside == "" {
+			return nil, fmt.Errorf("%q: an empty {{}}", text)
 		}
-		col := fold(rest[open+2 : open+2+closing])
-		if col == "" {
-			return template{}, fmt.Errorf("%q: an empty {{}}", text)
-		}
-		tpl.parts = append(tpl.parts, templatePart{column: col})
-		rest = rest[open+2+closing+2:]
+		parts = append(parts, templatePart{column: inside})
+		rest = after
 	}
-	if !slices.ContainsFunc(tpl.parts, func(p templatePart) bool { return p.column != "" }) {
-		return template{}, fmt.Errorf("%q names no {{column}}; use defaults for a constant", text)
+	if !slices.ContainsFunc(parts, func(p templatePart) bool { return p.column != "" }) {
+		return nil, fmt.Errorf("%q names no {{column}}; use defaults for a constant", text)
 	}
-	return tpl, nil
+	return parts, nil
 }
 
 // namedColumns are the input columns the mapping refers to, sorted.
@@ -302,6 +296,11 @@ type columnPlan struct {
 	transforms []transform
 }
 
+// gives reports whether the column gives field f itself (not a key inside attributes).
+func (p *columnPlan) gives(f field) bool {
+	return p.use == useTarget && p.target.field == f && !p.target.isAttribute()
+}
+
 // resolve decides what a column is for.
 func (m *Mapping) resolve(name string) columnPlan {
 	p := columnPlan{name: name}
@@ -317,7 +316,7 @@ func (m *Mapping) resolve(name string) columnPlan {
 			return p
 		}
 	}
-	if t, err := parseTarget(name); err == nil {
+	if t, ok := parseTarget(name); ok {
 		p.use, p.target = useTarget, t
 		return p
 	}

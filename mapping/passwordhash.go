@@ -13,19 +13,16 @@ import (
 	"unicode/utf8"
 )
 
-// Password hashes (the password_hash column, F-H1, F-H2). Django's pbkdf2, scrypt and
-// bcrypt_sha256 hashers re-encode the password with the stored parameters and compare whole
-// strings, and argon2's decoder is strict, so a hash is sent only in the exact form Django
-// writes: a non-canonical twin (padding, unused base64 bits, leading zeros) is rewritten with
-// a warning, other systems' formats of the same algorithms are converted, the rest refused.
-// Messages never quote the cell: it is a secret, or a password in the wrong column.
+// Password hashes (F-H1, F-H2): Django compares whole re-encoded strings and argon2's decoder
+// is strict, so a hash is sent only as Django writes it: a non-canonical twin (padding, unused
+// base64 bits, leading zeros) is rewritten with a warning, other systems' formats of the same
+// algorithms converted, the rest refused. Messages never quote the cell: it is a secret.
 
 // adviceRecovery ends every refusal: what the admin can do instead.
 const adviceRecovery = "import the user without it and send a recovery e-mail (--send-recovery-email)"
 
 // NormalizePasswordHash returns the cell as the Django hash authentik's set_password_hash
-// takes, a warning when a non-canonical form had to be rewritten, or why it cannot be
-// imported.
+// takes, a warning when a non-canonical form was rewritten, or why it cannot be imported.
 func NormalizePasswordHash(cell string) (hash, warning string, err error) {
 	var fix hashFix
 	hash, err = normalizeHash(strings.TrimSpace(cell), &fix)

@@ -61,9 +61,8 @@ func isASCIIAlnum(c byte) bool {
 	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-// Strip is a text value as authentik stores it: DRF's CharField strips it with Python's
-// str.strip() (Unicode white space and U+001C–U+001F, F-U3a). The stripped username is a
-// row's identity everywhere.
+// Strip is a text value as authentik stores it, stripped by DRF with Python's str.strip()
+// (Unicode white space and U+001C–U+001F, F-U3a): a row's identity is its stripped username.
 func Strip(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || 0x1c <= r && r <= 0x1f })
 }
@@ -177,10 +176,9 @@ func validDateTime(s string) bool {
 	return ok
 }
 
-// ParseDateTime reads last_login as authentik does: Django's parse_datetime
-// (YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]], one-digit month, day, hour and minute
-// allowed) or a bare date (fromisoformat), making a real date and time; no zone means UTC
-// (authentik's TIME_ZONE). The importer reads authentik's answers with it too.
+// ParseDateTime reads last_login as authentik does: Django's parse_datetime (YYYY-MM-DD[T ]
+// hh:mm[:ss[.ffffff]][ ][Z|±hh[[:]mm]], one-digit month, day, hour, minute) or a bare date
+// (fromisoformat), a real date and time; no zone means UTC (authentik's TIME_ZONE).
 func ParseDateTime(s string) (time.Time, bool) {
 	p := dateScanner{s: s, ok: true}
 	year := p.digits(4, 4)
