@@ -21,7 +21,6 @@ type assembler struct {
 	line, end int
 	fields    [numFields]value
 	attrs     []attrValue
-	attrHint  int // how many attributes.<key> values a row may have, to size attrs once
 	errs      authentik.FieldErrors
 	warnings  []string // remarks for the report (values changed by normalising)
 	username  string   // shown in the report when the username value itself was unusable
@@ -44,9 +43,6 @@ func (a *assembler) set(t target, v value) {
 	}
 	a.size += len(v.text) + len(t.name)
 	if t.isAttribute() {
-		if a.attrs == nil {
-			a.attrs = make([]attrValue, 0, max(a.attrHint, 1))
-		}
 		a.attrs = append(a.attrs, attrValue{target: t, value: v})
 		return
 	}
@@ -175,7 +171,7 @@ func (a *assembler) build() Row {
 		switch {
 		case !slices.Contains(userTypes, box.typ):
 			a.fail("type", msgInvalidChoice(box.typ))
-		case box.typ == internalServiceAccount:
+		case box.typ == "internal_service_account":
 			a.fail("type", msgInternalServiceAccount)
 		default:
 			req.Type = &box.typ
@@ -304,12 +300,9 @@ func (a *assembler) text(f field, required bool) (string, bool) {
 // other entries are group names for the importer to resolve.
 func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 	add := func(e string) {
-		e = strings.TrimSpace(e)
-		switch {
-		case e == "":
-		case IsUUID(e):
+		if e = strings.TrimSpace(e); IsUUID(e) {
 			req.Groups = append(req.Groups, e)
-		default:
+		} else if e != "" {
 			row.GroupNames = append(row.GroupNames, e)
 		}
 	}
@@ -322,13 +315,9 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 	case kindString:
 		a.fail("groups", msgNotAList("str"))
 	case kindJSON:
-		if v.text[0] != '[' {
-			a.fail("groups", msgNotAList(jsonTypeName(v.text)))
-			return
-		}
 		var raws []json.RawMessage
-		if err := json.Unmarshal([]byte(v.text), &raws); err != nil {
-			a.fail("groups", msgNotAList("list"))
+		if v.text[0] != '[' || json.Unmarshal([]byte(v.text), &raws) != nil {
+			a.fail("groups", msgNotAList(jsonTypeName(v.text)))
 			return
 		}
 		// A list given is the whole set, an empty one included: [] clears the user's
@@ -358,10 +347,12 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	case !a.present("attributes", v):
 		ok = false
 	default:
+		var obj map[string]any // not attrs, which would then always live on the heap
 		raw := strings.TrimSpace(v.text)
-		if ok = v.kind != kindString && strings.HasPrefix(raw, "{") && decodeJSON(raw, &attrs) == nil; !ok {
+		if ok = v.kind != kindString && strings.HasPrefix(raw, "{") && decodeJSON(raw, &obj) == nil; !ok {
 			a.fail("attributes", msgAttributesInvalid)
 		}
+		attrs = obj
 	}
 	var columns map[string]any
 	for _, av := range a.attrs {

@@ -36,15 +36,10 @@ func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 			return 0, ctx.Err()
 		}
 		piece, err := br.ReadSlice('\n')
-		if len(piece) > 0 {
-			c.feed(piece)
-		}
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue // a long line: the rest follows
-		case errors.Is(err, io.EOF):
+		c.feed(piece)
+		if errors.Is(err, io.EOF) {
 			return c.end(), nil
-		case err != nil:
+		} else if err != nil && !errors.Is(err, bufio.ErrBufferFull) { // ErrBufferFull: the line goes on
 			return 0, err
 		}
 	}
@@ -83,7 +78,7 @@ type jsonlCounter struct {
 
 func (j *jsonlCounter) feed(piece []byte) {
 	j.content = j.content || len(bytes.TrimSpace(piece)) > 0
-	if piece[len(piece)-1] == '\n' {
+	if len(piece) > 0 && piece[len(piece)-1] == '\n' {
 		j.end()
 	}
 }

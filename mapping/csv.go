@@ -66,15 +66,14 @@ func (c *csvRecords) close() error { return nil }
 
 // tableRows turns records into rows.
 type tableRows struct {
-	m           *Mapping
-	plan        []columnPlan
-	index       map[string]int // folded header name → position, for templates
-	username    int            // position of the column that gives username, or -1
-	attrColumns int            // how many columns give attributes.<key>
-	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
-	delim       string         // CSV's delimiter, "" for a sheet
-	malformed   string         // IdentityUnsure of a record that cannot be mapped
-	text        *textWatch     // CSV's: cells need a check only once it is dirty
+	m         *Mapping
+	plan      []columnPlan
+	index     map[string]int // folded header name → position, for templates
+	username  int            // position of the column that gives username, or -1
+	attrBuf   []attrValue    // the assembler's attributes.<key> values, reused row to row
+	delim     string         // CSV's delimiter, "" for a sheet
+	malformed string         // IdentityUnsure of a record that cannot be mapped
+	text      *textWatch     // CSV's: cells need a check only once it is dirty
 
 	recs  records
 	width int
@@ -97,17 +96,10 @@ func newTableRows(recs records, m *Mapping) (*tableRows, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &tableRows{m: m, plan: plan, index: index, username: -1, recs: recs, width: len(header), malformed: "malformed sheet row"}
+	c := &tableRows{m: m, plan: plan, index: index, recs: recs, width: len(header), malformed: "malformed sheet row",
+		username: slices.IndexFunc(plan, func(p columnPlan) bool { return p.gives(fieldUsername) })}
 	if cr, ok := recs.(*csvRecords); ok {
 		c.delim, c.malformed, c.text = string(cr.r.Comma), "malformed CSV row", cr.text
-	}
-	for i := range header {
-		if plan[i].use == useTarget && plan[i].target.isAttribute() {
-			c.attrColumns++
-		}
-		if plan[i].gives(fieldUsername) {
-			c.username = i
-		}
 	}
 	return c, nil
 }
@@ -227,7 +219,7 @@ func (c *tableRows) malformedRow(line, end int, problem string, cells []string) 
 // row maps and validates one record.
 func (c *tableRows) row(line, end int, cells []string) Row {
 	var a assembler // not a composite literal, which Go builds in a temporary and copies
-	a.line, a.end, a.attrHint, a.attrs = line, end, c.attrColumns, c.attrBuf[:0]
+	a.line, a.end, a.attrs = line, end, c.attrBuf[:0]
 	if end > line {
 		c.checkJoined(&a, cells)
 	}
@@ -338,14 +330,12 @@ func (x *sheetRecords) read() ([]string, int, int, error) {
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("reading row %d of the sheet: %w", x.line, err)
 		}
-		last := len(rec) - 1
-		for last >= 0 && rec[last] == "" {
-			last--
+		for len(rec) > 0 && rec[len(rec)-1] == "" {
+			rec = rec[:len(rec)-1]
 		}
-		if last < 0 {
+		if len(rec) == 0 {
 			continue
 		}
-		rec = rec[:last+1]
 		if x.width == 0 {
 			x.width = len(rec) // the header's
 		} else if len(rec) < x.width { // trailing empty cells are not written

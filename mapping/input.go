@@ -190,12 +190,9 @@ func notUTF8(head []byte) string {
 	if bad < 0 {
 		return ""
 	}
-	start := max(bytes.LastIndexAny(head[:bad], " ,;\t\n\"")+1, 0)
-	end := bad + 1
-	if n := bytes.IndexAny(head[end:], " ,;\t\r\n\""); n >= 0 {
-		end += n
-	} else {
-		end = len(head)
+	start, end := bytes.LastIndexAny(head[:bad], " ,;\t\n\"")+1, len(head)
+	if n := bytes.IndexAny(head[bad+1:], " ,;\t\r\n\""); n >= 0 {
+		end = bad + 1 + n
 	}
 	word := head[start:min(end, start+40)]
 	as1252, _ := charmap.Windows1252.NewDecoder().Bytes(word)
@@ -214,28 +211,22 @@ func delimiter(br *bufio.Reader, given rune) rune {
 
 // detectDelimiter picks the most frequent of ',', ';' and tab in the header line (',' if none).
 func detectDelimiter(head []byte) rune {
-	var comma, semi, tab int
+	var n [256]int
 	quoted := false
-scan:
 	for _, c := range head {
-		switch {
-		case c == '"':
+		if c == '\n' && !quoted {
+			break
+		}
+		if c == '"' {
 			quoted = !quoted
-		case quoted:
-		case c == '\n':
-			break scan
-		case c == ',':
-			comma++
-		case c == ';':
-			semi++
-		case c == '\t':
-			tab++
+		} else if !quoted {
+			n[c]++
 		}
 	}
 	switch {
-	case tab > comma && tab > semi:
+	case n['\t'] > n[','] && n['\t'] > n[';']:
 		return '\t'
-	case semi > comma:
+	case n[';'] > n[',']:
 		return ';'
 	}
 	return ','

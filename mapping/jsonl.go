@@ -55,7 +55,6 @@ func (j *jsonlRows) next() (Row, error) {
 		if tooLong {
 			return j.unreadable(fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)), nil
 		}
-		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -73,18 +72,12 @@ func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	j.buf = j.buf[:0]
 	for {
 		chunk, err := j.br.ReadSlice('\n')
-		if !tooLong {
-			if len(j.buf)+len(chunk) > maxJSONLine {
-				tooLong = true
-				j.buf = j.buf[:0]
-			} else {
-				j.buf = append(j.buf, chunk...)
-			}
+		if tooLong = tooLong || len(j.buf)+len(chunk) > maxJSONLine; !tooLong {
+			j.buf = append(j.buf, chunk...)
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return j.buf, tooLong, err
 		}
-		return j.buf, tooLong, err
 	}
 }
 

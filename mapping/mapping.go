@@ -128,12 +128,8 @@ func decodeMapping(data []byte, isJSON bool, file *mappingFile) error {
 }
 
 func compileMapping(file *mappingFile) (*Mapping, error) {
-	m := &Mapping{
-		columns:        make(map[string]target, len(file.Columns)),
-		ignore:         make(map[string]bool, len(file.Ignore)),
-		transforms:     make(map[string][]transform, len(file.Transforms)),
-		templateInputs: make(map[string]bool),
-	}
+	m := &Mapping{columns: map[string]target{}, ignore: map[string]bool{},
+		transforms: map[string][]transform{}, templateInputs: map[string]bool{}}
 	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
 	for _, col := range slices.Sorted(maps.Keys(file.Columns)) {
 		dst := file.Columns[col]
@@ -303,24 +299,21 @@ func (p *columnPlan) gives(f field) bool {
 
 // resolve decides what a column is for.
 func (m *Mapping) resolve(name string) columnPlan {
-	p := columnPlan{name: name}
+	if m == nil {
+		m = &Mapping{}
+	}
 	key := fold(name)
-	if m != nil {
-		p.transforms = m.transforms[key]
-		if t, ok := m.columns[key]; ok {
-			p.use, p.target = useTarget, t
-			return p
-		}
-		if m.ignore[key] {
-			p.use = useIgnore
-			return p
-		}
+	p := columnPlan{name: name, transforms: m.transforms[key]}
+	t, isTarget := m.columns[key]
+	if !isTarget && !m.ignore[key] {
+		t, isTarget = parseTarget(name)
 	}
-	if t, ok := parseTarget(name); ok {
+	switch {
+	case isTarget:
 		p.use, p.target = useTarget, t
-		return p
-	}
-	if m != nil && m.templateInputs[key] {
+	case m.ignore[key]:
+		p.use = useIgnore
+	case m.templateInputs[key]:
 		p.use = useTemplateInput
 	}
 	return p

@@ -12,17 +12,11 @@ import (
 
 // Options says how to read the input.
 type Options struct {
-	Format Format
-	// Mapping renames, ignores, fills and builds columns; nil means the columns already
-	// carry authentik's field names.
-	Mapping *Mapping
-	// Delimiter separates CSV cells; 0 = detected from the header (',', ';' or tab).
-	Delimiter rune
-	// Encoding of CSV and JSON Lines (see ParseEncoding); "" = UTF-8, or UTF-16 if the file
-	// starts with its byte order mark.
-	Encoding string
-	// Sheet is the .xlsx sheet to read; "" = the first.
-	Sheet string
+	Format    Format
+	Mapping   *Mapping // renames, ignores, fills and builds columns; nil: columns are field names
+	Delimiter rune     // between CSV cells; 0 = detected from the header (',', ';' or tab)
+	Encoding  string   // of CSV and JSON Lines (see ParseEncoding); "" = UTF-8, or UTF-16 after a BOM
+	Sheet     string   // the .xlsx sheet to read; "" = the first
 }
 
 // Reader streams mapped, validated rows in file order. A malformed row is a Row with Errors,

@@ -35,13 +35,11 @@ type Row struct {
 	// F-H1) are secrets: never logged nor written to a report.
 	Password     string
 	PasswordHash string
-	// Errors says why the row is invalid, in authentik's words (field → messages), without
-	// the values; ErrorText adds them.
+	// Errors says why the row is invalid, in authentik's words, without values (see ErrorText).
 	Errors authentik.FieldErrors
 	// Warnings are non-fatal remarks for the report (e.g. duplicate e-mail address).
 	Warnings []string
-	// shown are the values behind some of Errors' messages, for ErrorText.
-	shown []shownValue
+	shown    []shownValue // the values behind some of Errors' messages
 }
 
 // shownValue is what ErrorText appends to one message, e.g. `got "maybe"`.

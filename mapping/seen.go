@@ -55,11 +55,7 @@ func (s *Seen) Check(row *Row) error {
 func (s *Seen) Len() int { return s.usernames.n }
 
 func (s *Seen) hash(v string) uint64 {
-	key := maphash.String(s.seed, v)
-	if key == 0 {
-		key = 1 // 0 marks an empty slot
-	}
-	return key
+	return max(maphash.String(s.seed, v), 1) // 0 marks an empty slot
 }
 
 // lineTable maps a 64-bit hash to its first line: linear probing over two arrays without
@@ -87,18 +83,14 @@ func (t *shardedTable) findOrAdd(key uint64, line int) (int, bool) {
 	return first, found
 }
 
-// home is the first slot to probe: the high bits of key × len, for any table size.
-func (t *lineTable) home(key uint64) int {
-	hi, _ := bits.Mul64(key<<shardBits, uint64(len(t.keys))) // the top bits chose the shard
-	return int(hi)
-}
-
 // findOrAdd returns key's line and true, or adds key (not 0) on line and returns false.
 func (t *lineTable) findOrAdd(key uint64, line int) (int, bool) {
 	if float64(t.n+1) > 0.85*float64(len(t.keys)) {
 		t.grow()
 	}
-	i := t.home(key)
+	// Probe from the high bits of key × len, for any table size; the top bits chose the shard.
+	hi, _ := bits.Mul64(key<<shardBits, uint64(len(t.keys)))
+	i := int(hi)
 	for t.keys[i] != 0 {
 		if t.keys[i] == key {
 			return int(t.lines[i]), true

@@ -27,8 +27,7 @@ var transformMakers = map[string]transformMaker{
 		if err != nil {
 			return nil, err
 		}
-		olds := slices.Sorted(maps.Keys(m))
-		slices.SortStableFunc(olds, func(a, b string) int { return len(b) - len(a) })
+		olds := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
 		if olds[len(olds)-1] == "" {
 			return nil, errors.New("an empty text to replace")
 		}

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,8 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// authentik's messages (facts F-U3…F-U11), word for word, so a row refused here reads exactly
-// like a row refused by the server.
+// authentik's messages (F-U3…F-U11), word for word, so a refusal here reads like the server's.
 const (
 	msgRequired               = "This field is required."
 	msgBlank                  = "This field may not be blank."
@@ -44,8 +44,6 @@ func msgInvalidUUID(v string) string   { return fmt.Sprintf("“%s” is not a v
 // userTypes are the values of type (F-U11); internal_service_account is refused on create.
 var userTypes = []string{"internal", "external", "service_account", "internal_service_account"}
 
-const internalServiceAccount = "internal_service_account"
-
 // IsUUID reports whether s is a UUID: 8-4-4-4-12 hex digits (any case), or 32 hex digits.
 // A group entry that is not a UUID is a group name.
 func IsUUID(s string) bool {
@@ -55,10 +53,8 @@ func IsUUID(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
 func isASCIIAlnum(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // Strip is a text value as authentik stores it, stripped by DRF with Python's str.strip()
@@ -69,13 +65,8 @@ func Strip(s string) string {
 
 // parseBool reads is_active: true/false, 1/0, yes/no in any case.
 func parseBool(s string) (value, ok bool) {
-	switch strings.ToLower(s) {
-	case "true", "1", "yes":
-		return true, true
-	case "false", "0", "no":
-		return false, true
-	}
-	return false, false
+	i := slices.Index([]string{"false", "0", "no", "true", "1", "yes"}, strings.ToLower(s))
+	return i >= 3, i >= 0
 }
 
 // validEmail is Django's EmailValidator: a dot-atom or quoted local part, and a domain of
@@ -251,7 +242,7 @@ func (p *dateScanner) need(c byte) { p.ok = p.ok && p.byte(c) }
 // digits reads minDigits to maxDigits ASCII digits and returns their value.
 func (p *dateScanner) digits(minDigits, maxDigits int) int {
 	n, v := 0, 0
-	for ; n < maxDigits && p.i < len(p.s) && isDigit(p.s[p.i]); n++ {
+	for ; n < maxDigits && p.i < len(p.s) && '0' <= p.s[p.i] && p.s[p.i] <= '9'; n++ {
 		v = v*10 + int(p.s[p.i]-'0')
 		p.i++
 	}
