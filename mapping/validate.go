@@ -178,7 +178,7 @@ func ParseDateTime(s string) (time.Time, bool) {
 	p.need('-')
 	day := p.digits(1, 2)
 	date := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if !p.ok || year < 1 || date.Month() != time.Month(month) || date.Day() != day {
+	if !p.ok || year < 1 || date.Month() != time.Month(month) { // a day past the month's end moves it
 		return time.Time{}, false // not a real date
 	}
 	if p.done() {
