@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -118,7 +119,7 @@ func (a *assembler) build() Row {
 		}
 		if hasLineBreak(s) {
 			a.fail("username", msgLineBreak)
-			a.setUnsure("line break in the username")
+			a.unsure = cmp.Or(a.unsure, "line break in the username")
 		}
 	}
 
@@ -134,7 +135,7 @@ func (a *assembler) build() Row {
 		if s != "" && !validEmail(s) { // a line break makes it invalid
 			a.fail("email", msgEmailInvalid)
 			if hasLineBreak(s) {
-				a.setUnsure("line break in the email")
+				a.unsure = cmp.Or(a.unsure, "line break in the email")
 			}
 		}
 		box.email = s
@@ -206,7 +207,7 @@ func (a *assembler) build() Row {
 		row.Username = Strip(a.username)
 	}
 	if row.Username == "" {
-		a.setUnsure("empty username")
+		a.unsure = cmp.Or(a.unsure, "empty username")
 	}
 	if len(a.errs) == 0 && a.size*6+4096 > maxRequestBytes {
 		if b, err := json.Marshal(req); err == nil && len(b) > maxRequestBytes {
@@ -238,12 +239,6 @@ func (a *assembler) build() Row {
 // hasLineBreak is strings.ContainsAny(s, "\r\n"), which is slower for a row's fields.
 func hasLineBreak(s string) bool {
 	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
-}
-
-func (a *assembler) setUnsure(why string) {
-	if a.unsure == "" {
-		a.unsure = why
-	}
 }
 
 // transform runs a column's transforms on a value; a value one cannot take is a row error.

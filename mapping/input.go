@@ -19,9 +19,8 @@ import (
 // sniffBytes of a text input are checked first: binary signatures, encoding, delimiter.
 const sniffBytes = 64 << 10
 
-// ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16,
-// utf-16le, utf-16be, or a single-byte code page such as windows-1252 (latin-1 and
-// iso-8859-1 are read as windows-1252, as browsers do), iso-8859-15, windows-1250, cp850.
+// ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16(le|be)
+// or a code page such as windows-1252 (also latin-1 and iso-8859-1, as browsers do), cp850.
 func ParseEncoding(name string) (string, error) {
 	canon, _, err := lookupEncoding(name)
 	return canon, err

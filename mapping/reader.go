@@ -84,9 +84,7 @@ type inputError struct{ msg string }
 func (e *inputError) Error() string        { return e.msg }
 func (e *inputError) Is(target error) bool { return target == ErrInput }
 
-func inputErrorf(format string, args ...any) error {
-	return &inputError{msg: fmt.Sprintf(format, args...)}
-}
+func inputErrorf(format string, args ...any) error { return &inputError{fmt.Sprintf(format, args...)} }
 
 // Format is the input file's format.
 type Format string

@@ -20,9 +20,7 @@ type Seen struct {
 }
 
 // NewSeen returns an empty Seen.
-func NewSeen() *Seen {
-	return &Seen{seed: maphash.MakeSeed()}
-}
+func NewSeen() *Seen { return &Seen{seed: maphash.MakeSeed()} }
 
 // Check marks row invalid when its username was on an earlier row, valid or not, and warns when
 // its e-mail address (any case) was on an earlier valid row. The error is always nil.

@@ -3,7 +3,6 @@ package mapping
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,8 +64,13 @@ func Strip(s string) string {
 
 // parseBool reads is_active: true/false, 1/0, yes/no in any case.
 func parseBool(s string) (value, ok bool) {
-	i := slices.Index([]string{"false", "0", "no", "true", "1", "yes"}, strings.ToLower(s))
-	return i >= 3, i >= 0
+	switch strings.ToLower(s) {
+	case "true", "1", "yes":
+		return true, true
+	case "false", "0", "no":
+		return false, true
+	}
+	return false, false
 }
 
 // validEmail is Django's EmailValidator: a dot-atom or quoted local part, and a domain of
@@ -102,12 +106,8 @@ func validEmailUser(u string) bool {
 		}
 		return true
 	}
-	for atom := range strings.SplitSeq(u, ".") {
-		if atom == "" || !alnumOr(atom, atext) {
-			return false
-		}
-	}
-	return true
+	// dot-separated atoms, none empty
+	return u != "" && alnumOr(u, atext+".") && u[0] != '.' && u[len(u)-1] != '.' && !strings.Contains(u, "..")
 }
 
 func validEmailDomain(d string) bool {
@@ -117,16 +117,16 @@ func validEmailDomain(d string) bool {
 		return err == nil && alnumOr(lit, ":.") // no zone
 	}
 	lastDot := strings.LastIndexByte(d, '.')
-	if lastDot < 0 {
+	if lastDot < 0 || !alnumOr(d, "-.") {
 		return false
 	}
 	for l := range strings.SplitSeq(d[:lastDot], ".") {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' || !alnumOr(l, "-") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
 	}
 	tld := d[lastDot+1:]
-	return len(tld) >= 2 && len(tld) <= 63 && tld[len(tld)-1] != '-' && alnumOr(tld, "-")
+	return len(tld) >= 2 && len(tld) <= 63 && tld[len(tld)-1] != '-'
 }
 
 // alnumOr reports whether s holds only ASCII letters, digits and bytes of extra.
@@ -177,12 +177,11 @@ func ParseDateTime(s string) (time.Time, bool) {
 	month := p.digits(1, 2)
 	p.need('-')
 	day := p.digits(1, 2)
-	date := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if !p.ok || year < 1 || date.Month() != time.Month(month) { // a day past the month's end moves it
-		return time.Time{}, false // not a real date
+	if !p.ok || year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
+		return time.Time{}, false
 	}
-	if p.done() {
-		return date, len(s) == 10 // fromisoformat wants YYYY-MM-DD exactly
+	if p.done() { // fromisoformat wants YYYY-MM-DD exactly
+		return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC), len(s) == 10
 	}
 	p.ok = p.byte('T') || p.byte(' ')
 	hour := p.digits(1, 2)
@@ -218,6 +217,13 @@ func ParseDateTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, second, nanos, zone), true
+}
+
+func daysIn(year, month int) int {
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		return 29
+	}
+	return [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
 }
 
 // dateScanner walks a date-time string left to right; ok turns false at the first mismatch.
