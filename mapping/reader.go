@@ -159,14 +159,16 @@ func (a *asyncRows) run(src rowSource) {
 	defer close(a.ended)
 	defer close(a.batches)
 	defer src.close()
-	for a.last == nil {
+	var err error
+	for err == nil {
 		rows := make([]Row, 0, asyncBatchRows)
-		for len(rows) < asyncBatchRows && a.last == nil {
-			row, err := src.next()
-			if a.last = err; err == nil {
+		for len(rows) < asyncBatchRows && err == nil {
+			var row Row
+			if row, err = src.next(); err == nil {
 				rows = append(rows, row)
 			}
 		}
+		a.last = err // once a batch: next reads it only after batches is closed
 		select {
 		case a.batches <- rows:
 		case <-a.done:
