@@ -107,17 +107,17 @@ func validEmailUser(u string) bool {
 		return true
 	}
 	// dot-separated atoms, none empty
-	return u != "" && alnumOr(u, atext+".") && u[0] != '.' && u[len(u)-1] != '.' && !strings.Contains(u, "..")
+	return u != "" && alnumOr(u, atext) && u[0] != '.' && u[len(u)-1] != '.' && !strings.Contains(u, "..")
 }
 
 func validEmailDomain(d string) bool {
 	if len(d) > 2 && d[0] == '[' && d[len(d)-1] == ']' {
 		lit := d[1 : len(d)-1]
 		_, err := netip.ParseAddr(lit)
-		return err == nil && alnumOr(lit, ":.") // no zone
+		return err == nil && alnumOr(lit, ":") // no zone
 	}
 	lastDot := strings.LastIndexByte(d, '.')
-	if lastDot < 0 || !alnumOr(d, "-.") {
+	if lastDot < 0 || !alnumOr(d, "-") {
 		return false
 	}
 	for l := range strings.SplitSeq(d[:lastDot], ".") {
@@ -129,10 +129,10 @@ func validEmailDomain(d string) bool {
 	return len(tld) >= 2 && len(tld) <= 63 && tld[len(tld)-1] != '-'
 }
 
-// alnumOr reports whether s holds only ASCII letters, digits and bytes of extra.
+// alnumOr reports whether s holds only ASCII letters, digits, dots and bytes of extra.
 func alnumOr(s, extra string) bool {
 	for i := 0; i < len(s); i++ {
-		if !isASCIIAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
+		if c := s[i]; !isASCIIAlnum(c) && c != '.' && strings.IndexByte(extra, c) < 0 {
 			return false
 		}
 	}
