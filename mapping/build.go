@@ -1,10 +1,10 @@
 package mapping
 
 import (
+	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -12,30 +12,22 @@ import (
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// rowKey is the error key of problems that belong to the row rather than to a field
-// (malformed record, unreadable cell, conflicting columns).
-const rowKey = "row"
-
-// maxRequestBytes is the largest request body authentik takes: Django's
-// DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB by default); a larger one is refused.
-const maxRequestBytes = 2_621_440
+const (
+	rowKey          = "row"     // the error key of problems of the row, not of one field
+	maxRequestBytes = 2_621_440 // the largest body authentik takes: DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 
 // assembler collects one row's values, by target, then builds and validates the request.
 type assembler struct {
 	line, end int
 	fields    [numFields]value
 	attrs     []attrValue
-	// attrHint is how many attributes.<key> values a row may have, to size attrs once.
-	attrHint int
-	errs     authentik.FieldErrors
-	// warnings are remarks for the report (values changed by normalising).
-	warnings []string
-	// username is shown in the report when the username value itself was unusable.
-	username string
-	unsure   string // Row.IdentityUnsure
-	shown    []shownValue
-	// size bounds the request's JSON: the values' bytes (each at most 6 when escaped).
-	size int
+	errs      authentik.FieldErrors
+	warnings  []string // remarks for the report (values changed by normalising)
+	username  string   // shown in the report when the username value itself was unusable
+	unsure    string   // Row.IdentityUnsure
+	shown     []shownValue
+	size      int // bounds the request's JSON: the values' bytes (each at most 6 when escaped)
 }
 
 func (a *assembler) fail(key, msg string) {
@@ -52,9 +44,6 @@ func (a *assembler) set(t target, v value) {
 	}
 	a.size += len(v.text) + len(t.name)
 	if t.isAttribute() {
-		if a.attrs == nil {
-			a.attrs = make([]attrValue, 0, max(a.attrHint, 1))
-		}
 		a.attrs = append(a.attrs, attrValue{target: t, value: v})
 		return
 	}
@@ -68,9 +57,6 @@ func (a *assembler) set(t target, v value) {
 // applyTemplates fills each template's target from its columns' (transformed) values; all
 // empty gives nothing, and the result is trimmed so an empty column leaves no stray separator.
 func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string) {
-	if m == nil {
-		return
-	}
 	for i := range m.templates {
 		tpl := &m.templates[i]
 		var b strings.Builder
@@ -86,7 +72,7 @@ func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string
 			}
 		}
 		if filled {
-			a.set(tpl.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
+			a.set(tpl.plan.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
 		}
 	}
 }
@@ -118,19 +104,14 @@ type requestBox struct {
 	isActive                          bool
 }
 
-// build validates every field as authentik would, collecting all the row's errors, and makes
-// the create request.
+// build validates every field as authentik would, collecting all the row's errors.
 func (a *assembler) build() Row {
 	row := Row{Line: a.line, EndLine: a.end}
 	box := &requestBox{}
 	req := &box.req
 
-	if v := a.fields[fieldUsername]; v.kind == kindAbsent {
-		a.fail("username", msgRequired)
-	} else if s, ok := a.str("username", v); ok {
-		s = a.normalizeText("username", s) // DRF strips before it validates
-		row.Username = printable(s)
-		req.Username = s
+	if s, ok := a.text(fieldUsername, true); ok {
+		row.Username, req.Username = printable(s), s
 		if s == "" {
 			a.fail("username", msgBlank)
 		} else if len(s) > maxUsernameLength && utf8.RuneCountInString(s) > maxUsernameLength {
@@ -138,62 +119,67 @@ func (a *assembler) build() Row {
 		}
 		if hasLineBreak(s) {
 			a.fail("username", msgLineBreak)
-			a.setUnsure("line break in the username")
+			a.unsure = cmp.Or(a.unsure, "line break in the username")
 		}
 	}
 
-	if v := a.fields[fieldName]; v.kind == kindAbsent {
-		a.fail("name", msgRequired)
-	} else if s, ok := a.str("name", v); ok {
-		box.name = a.normalizeText("name", s)
+	if s, ok := a.text(fieldName, true); ok {
+		box.name = s
 		req.Name = &box.name
 	}
 
-	if v := a.fields[fieldEmail]; v.kind != kindAbsent {
-		if s, ok := a.str("email", v); ok {
-			s = a.normalizeText("email", s)
-			if s != "" {
-				if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
-					a.fail("email", msgEmailTooLong)
-				}
-				if !validEmail(s) { // a line break makes it invalid
-					a.fail("email", msgEmailInvalid)
-					if hasLineBreak(s) {
-						a.setUnsure("line break in the email")
-					}
-				}
-			}
-			box.email = s
-			req.Email = &box.email
+	if s, ok := a.text(fieldEmail, false); ok {
+		if len(s) > maxEmailLength && utf8.RuneCountInString(s) > maxEmailLength {
+			a.fail("email", msgEmailTooLong)
 		}
+		if s != "" && !validEmail(s) { // a line break makes it invalid
+			a.fail("email", msgEmailInvalid)
+			if hasLineBreak(s) {
+				a.unsure = cmp.Or(a.unsure, "line break in the email")
+			}
+		}
+		box.email = s
+		req.Email = &box.email
 	}
 
-	if v := a.fields[fieldIsActive]; v.kind != kindAbsent {
-		if b, ok := a.boolean("is_active", v); ok {
-			box.isActive = b
+	if v := a.fields[fieldIsActive]; a.present("is_active", v) {
+		var ok bool
+		if box.isActive, ok = parseBool(v.text); ok { // JSON's true and 1 too
 			req.IsActive = &box.isActive
+		} else {
+			a.fail("is_active", msgBoolInvalid)
 		}
 	}
 
-	if v := a.fields[fieldPath]; v.kind != kindAbsent {
-		if s, ok := a.str("path", v); ok {
-			s = a.normalizeText("path", s)
-			if msg := pathError(s); msg != "" {
-				a.fail("path", msg)
-			}
-			box.path = s
-			req.Path = &box.path
+	if s, ok := a.text(fieldPath, false); ok { // F-U10
+		switch {
+		case s == "":
+			a.fail("path", msgBlank)
+		case s[0] == '/' || s[len(s)-1] == '/':
+			a.fail("path", msgPathSlashes)
+		case strings.Contains(s, "//"):
+			a.fail("path", msgPathEmptySegment)
 		}
+		box.path = s
+		req.Path = &box.path
 	}
 
-	if v := a.fields[fieldType]; v.kind != kindAbsent {
-		if s, ok := a.userType(v); ok {
-			box.typ = s
+	if v := a.fields[fieldType]; a.present("type", v) {
+		box.typ = v.text
+		if v.kind == kindJSON {
+			box.typ = jsonText(v.text)
+		}
+		switch {
+		case !slices.Contains(userTypes, box.typ):
+			a.fail("type", msgInvalidChoice(box.typ))
+		case box.typ == "internal_service_account":
+			a.fail("type", msgInternalServiceAccount)
+		default:
 			req.Type = &box.typ
 		}
 	}
 
-	if v := a.fields[fieldGroups]; v.kind != kindAbsent {
+	if v := a.fields[fieldGroups]; a.present("groups", v) {
 		a.buildGroups(&row, req, v)
 	}
 
@@ -221,7 +207,7 @@ func (a *assembler) build() Row {
 		row.Username = Strip(a.username)
 	}
 	if row.Username == "" {
-		a.setUnsure("empty username")
+		a.unsure = cmp.Or(a.unsure, "empty username")
 	}
 	if len(a.errs) == 0 && a.size*6+4096 > maxRequestBytes {
 		if b, err := json.Marshal(req); err == nil && len(b) > maxRequestBytes {
@@ -232,15 +218,15 @@ func (a *assembler) build() Row {
 	row.Warnings, row.IdentityUnsure = a.warnings, a.unsure
 	if len(a.errs) > 0 {
 		row.Errors, row.shown = a.errs, a.shown
-		for key, msgs := range a.errs {
-			f, ok := fieldByName(key)
-			if v := a.fields[f]; ok && v.kind != kindAbsent && v.kind != kindBad {
-				if v.kind == kindNull {
-					v.text = "null"
-				}
-				for _, m := range msgs {
-					row.show(key, m, v.text)
-				}
+		for f, v := range a.fields {
+			if v.kind == kindAbsent || v.kind == kindBad {
+				continue
+			}
+			if v.kind == kindNull {
+				v.text = "null"
+			}
+			for _, m := range a.errs[fieldNames[f]] {
+				row.show(fieldNames[f], m, v.text)
 			}
 		}
 		row.invalidate()
@@ -255,16 +241,10 @@ func hasLineBreak(s string) bool {
 	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
 }
 
-func (a *assembler) setUnsure(why string) {
-	if a.unsure == "" {
-		a.unsure = why
-	}
-}
-
 // transform runs a column's transforms on a value; a value one cannot take is a row error.
 func (a *assembler) transform(p *columnPlan, s string) string {
 	for _, t := range p.transforms {
-		out, err := t.apply(s)
+		out, err := t(s)
 		if err != nil {
 			key := rowKey
 			if p.use == useTarget && !p.target.isAttribute() {
@@ -282,90 +262,46 @@ func (a *assembler) transform(p *columnPlan, s string) string {
 	return s
 }
 
-// str reads a text field as DRF's CharField does: numbers become their text, other JSON
-// values are refused.
-func (a *assembler) str(key string, v value) (string, bool) {
-	switch v.kind {
-	case kindBad:
-		return "", false
-	case kindCell, kindString:
-		return v.text, true
-	case kindNull:
+// present reports whether v is a value to check; null is key's error, a bad value was reported.
+func (a *assembler) present(key string, v value) bool {
+	if v.kind == kindNull {
 		a.fail(key, msgNull)
-		return "", false
-	case kindJSON:
-		if t := jsonTypeName(v.text); t == "int" || t == "float" {
-			return v.text, true
-		}
 	}
-	a.fail(key, msgNotString)
-	return "", false
+	return v.kind != kindAbsent && v.kind != kindBad && v.kind != kindNull
 }
 
-func (a *assembler) boolean(key string, v value) (bool, bool) {
-	switch v.kind {
-	case kindBad:
-		return false, false
-	case kindCell, kindString:
-		if b, ok := parseBool(v.text); ok {
-			return b, true
-		}
-	case kindNull:
-		a.fail(key, msgNull)
-		return false, false
-	case kindJSON:
-		switch v.text {
-		case "true", "1":
-			return true, true
-		case "false", "0":
-			return false, true
-		}
+// text reads a text field as DRF's CharField does: numbers become their text, other JSON
+// values are refused, and the value is stripped (with a warning) before it is validated.
+func (a *assembler) text(f field, required bool) (string, bool) {
+	v, key := a.fields[f], fieldNames[f]
+	if v.kind == kindAbsent && required {
+		a.fail(key, msgRequired)
 	}
-	a.fail(key, msgBoolInvalid)
-	return false, false
-}
-
-func (a *assembler) userType(v value) (string, bool) {
-	var s string
-	switch v.kind {
-	case kindBad:
+	if !a.present(key, v) {
 		return "", false
-	case kindNull:
-		a.fail("type", msgNull)
+	}
+	if v.kind == kindJSON && !slices.Contains([]string{"int", "float"}, jsonTypeName(v.text)) {
+		a.fail(key, msgNotString)
 		return "", false
-	case kindJSON:
-		s = jsonText(v.text)
-	default:
-		s = v.text
 	}
-	switch {
-	case !slices.Contains(userTypes, s):
-		a.fail("type", msgInvalidChoice(s))
-	case s == internalServiceAccount:
-		a.fail("type", msgInternalServiceAccount)
-	default:
-		return s, true
+	s := Strip(v.text)
+	if s != v.text {
+		a.warnings = append(a.warnings, key+": white space around the value removed, as authentik stores it")
 	}
-	return "", false
+	return s, true
 }
 
 // buildGroups splits a groups cell on ";" (or reads a JSON list): UUIDs go to the request,
 // other entries are group names for the importer to resolve.
 func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 	add := func(e string) {
-		e = strings.TrimSpace(e)
-		switch {
-		case e == "":
-		case IsUUID(e):
+		if e = strings.TrimSpace(e); IsUUID(e) {
 			req.Groups = append(req.Groups, e)
-		default:
+		} else if e != "" {
 			row.GroupNames = append(row.GroupNames, e)
 		}
 	}
 	switch v.kind {
-	case kindBad:
-	case kindNull:
-		a.fail("groups", msgNull)
 	case kindCell:
 		row.GroupNames = make([]string, 0, strings.Count(v.text, ";")+1)
 		for e := range strings.SplitSeq(v.text, ";") {
@@ -374,13 +310,9 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 	case kindString:
 		a.fail("groups", msgNotAList("str"))
 	case kindJSON:
-		if v.text[0] != '[' {
-			a.fail("groups", msgNotAList(jsonTypeName(v.text)))
-			return
-		}
 		var raws []json.RawMessage
-		if err := json.Unmarshal([]byte(v.text), &raws); err != nil {
-			a.fail("groups", msgNotAList("list"))
+		if v.text[0] != '[' || json.Unmarshal([]byte(v.text), &raws) != nil {
+			a.fail("groups", msgNotAList(jsonTypeName(v.text)))
 			return
 		}
 		// A list given is the whole set, an empty one included: [] clears the user's
@@ -405,31 +337,26 @@ func (a *assembler) buildGroups(row *Row, req *authentik.UserRequest, v value) {
 func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	var attrs map[string]any
 	ok := true
-	switch v := a.fields[fieldAttributes]; v.kind {
-	case kindAbsent:
-	case kindNull:
-		a.fail("attributes", msgNull)
+	switch v := a.fields[fieldAttributes]; {
+	case v.kind == kindAbsent:
+	case !a.present("attributes", v):
 		ok = false
-	case kindBad:
-		ok = false
-	case kindCell, kindJSON:
-		if attrs, ok = decodeObject(v.text); !ok {
+	default:
+		var obj map[string]any // not attrs, which would then always live on the heap
+		raw := strings.TrimSpace(v.text)
+		if ok = v.kind != kindString && strings.HasPrefix(raw, "{") && decodeJSON(raw, &obj) == nil; !ok {
 			a.fail("attributes", msgAttributesInvalid)
 		}
-	case kindString:
-		a.fail("attributes", msgAttributesInvalid)
-		ok = false
+		attrs = obj
 	}
 	var columns map[string]any
 	for _, av := range a.attrs {
-		var leaf any
+		var leaf any // kindNull: nil
 		switch av.value.kind {
 		case kindAbsent, kindBad:
 			continue
 		case kindCell, kindString:
 			leaf = av.value.text
-		case kindNull:
-			leaf = nil
 		case kindJSON:
 			if decodeJSON(av.value.text, &leaf) != nil {
 				a.fail("attributes", fmt.Sprintf("%s: not valid JSON", av.target.name))
@@ -458,76 +385,48 @@ func (a *assembler) buildAttributes(req *authentik.UserRequest) {
 	req.Attributes = attrs
 }
 
-// setPath sets root[path[0]][path[1]]… = leaf, creating objects on the way; a key that would
-// hold both a value and nested keys is a conflict, described in the returned message.
+// setPath sets root[path[0]][path[1]]… = leaf, creating objects on the way, or describes
+// the conflict of a key that would hold both a value and nested keys.
 func setPath(root map[string]any, path []string, leaf any) string {
-	m := root
-	for i, seg := range path {
-		if i == len(path)-1 {
-			if _, exists := m[seg]; exists {
-				return conflictMessage(path, i)
-			}
-			m[seg] = leaf
-			return ""
-		}
+	conflict := func(at int) string {
+		return fmt.Sprintf("%s%s conflicts with %s%s: a key cannot hold both a value and nested keys",
+			attributesPrefix, strings.Join(path, "."), attributesPrefix, strings.Join(path[:at+1], "."))
+	}
+	m, last := root, len(path)-1
+	for i, seg := range path[:last] {
 		next, exists := m[seg]
 		if !exists {
-			child := make(map[string]any)
-			m[seg] = child
-			m = child
-			continue
+			next = make(map[string]any)
+			m[seg] = next
 		}
-		child, isObject := next.(map[string]any)
-		if !isObject {
-			return conflictMessage(path, i)
+		var isObject bool
+		if m, isObject = next.(map[string]any); !isObject {
+			return conflict(i)
 		}
-		m = child
 	}
+	if _, exists := m[path[last]]; exists {
+		return conflict(last)
+	}
+	m[path[last]] = leaf
 	return ""
-}
-
-func conflictMessage(path []string, at int) string {
-	return fmt.Sprintf("%s%s conflicts with %s%s: a key cannot hold both a value and nested keys",
-		attributesPrefix, strings.Join(path, "."), attributesPrefix, strings.Join(path[:at+1], "."))
 }
 
 // mergeInto copies src into dst, src winning on values; an object meeting a value is a conflict.
 func mergeInto(dst, src map[string]any, prefix string) string {
-	for _, k := range sortedKeys(src) {
-		sv := src[k]
+	for _, k := range slices.Sorted(maps.Keys(src)) {
 		dv, exists := dst[k]
-		sObj, sIsObj := sv.(map[string]any)
+		sObj, sIsObj := src[k].(map[string]any)
 		dObj, dIsObj := dv.(map[string]any)
 		switch {
-		case !exists:
-			dst[k] = sv
 		case sIsObj && dIsObj:
 			if msg := mergeInto(dObj, sObj, prefix+k+"."); msg != "" {
 				return msg
 			}
-		case sIsObj || dIsObj:
+		case exists && (sIsObj || dIsObj):
 			return fmt.Sprintf("%s%s conflicts with the attributes column's %q: a key cannot hold both a value and nested keys", prefix, k, k)
 		default:
-			dst[k] = sv
+			dst[k] = src[k]
 		}
 	}
 	return ""
-}
-
-// decodeObject reads a JSON object, and nothing after it.
-func decodeObject(raw string) (map[string]any, bool) {
-	trimmed := strings.TrimSpace(raw)
-	if trimmed == "" || trimmed[0] != '{' {
-		return nil, false
-	}
-	dec := json.NewDecoder(strings.NewReader(trimmed))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return nil, false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, false
-	}
-	return m, true
 }

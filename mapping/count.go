@@ -11,10 +11,9 @@ import (
 
 const countCheckEvery = 4096 // lines between looks at the context
 
-// CountRows counts the rows a Reader with the same options would return, without mapping
-// them, at close to disk speed for CSV and JSONL (a line without a quote is two IndexByte):
-// CSV records after the header (split as encoding/csv does), JSONL non-blank lines, a
-// sheet's non-empty rows after the header. It stops with ctx's error when ctx is done.
+// CountRows counts the rows a Reader with the same options would return, without mapping them,
+// at close to disk speed for CSV and JSONL (a line without a quote is two IndexByte). It stops
+// with ctx's error when ctx is done.
 func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 	if opts.Format == FormatXLSX {
 		return countSheetRows(ctx, r, opts.Sheet)
@@ -37,15 +36,10 @@ func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 			return 0, ctx.Err()
 		}
 		piece, err := br.ReadSlice('\n')
-		if len(piece) > 0 {
-			c.feed(piece)
-		}
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue // a long line: the rest follows
-		case errors.Is(err, io.EOF):
+		c.feed(piece)
+		if errors.Is(err, io.EOF) {
 			return c.end(), nil
-		case err != nil:
+		} else if err != nil && !errors.Is(err, bufio.ErrBufferFull) { // ErrBufferFull: the line goes on
 			return 0, err
 		}
 	}
@@ -78,32 +72,23 @@ type lineCounter interface {
 
 // jsonlCounter counts lines with something besides white space, as jsonlRows reads them.
 type jsonlCounter struct {
-	rows     int64
-	content  bool // the current line has something besides white space
-	midPiece bool // the current line continues in the next piece
+	rows    int64
+	content bool // the current line has something besides white space
 }
 
 func (j *jsonlCounter) feed(piece []byte) {
-	if !j.content && (piece[0] == '{' || len(bytes.TrimSpace(piece)) > 0) {
-		j.content = true
-	}
-	j.midPiece = piece[len(piece)-1] != '\n'
-	if !j.midPiece {
-		j.endLine()
+	j.content = j.content || len(bytes.TrimSpace(piece)) > 0
+	if len(piece) > 0 && piece[len(piece)-1] == '\n' {
+		j.end()
 	}
 }
 
-func (j *jsonlCounter) endLine() {
+// end ends a line; at the end of the input it is the count.
+func (j *jsonlCounter) end() int64 {
 	if j.content {
 		j.rows++
 	}
 	j.content = false
-}
-
-func (j *jsonlCounter) end() int64 {
-	if j.midPiece {
-		j.endLine()
-	}
 	return j.rows
 }
 
@@ -173,43 +158,29 @@ func (c *csvCounter) step(b byte) {
 		c.endRecord()
 		return
 	}
-	c.state = csvNext(c.state, b, c.comma)
+	class := 0
+	switch b {
+	case c.comma:
+		class = 1
+	case '"':
+		class = 2
+	case '\r':
+		class = 3
+	}
+	c.state = csvNext[c.state][class]
 	c.lastCR = b == '\r'
 	c.recordLen++
 }
 
-// csvNext is the state after byte b (not a newline that ends the record).
-func csvNext(s csvState, b, comma byte) csvState {
-	switch s {
-	case csvFieldStart, csvUnquoted:
-		switch {
-		case b == comma:
-			return csvFieldStart
-		case b == '"' && s == csvFieldStart:
-			return csvQuoted
-		case b == '"':
-			return csvBadLine
-		}
-		return csvUnquoted
-	case csvQuoted:
-		if b == '"' {
-			return csvQuoteSeen
-		}
-		return csvQuoted
-	case csvQuoteSeen:
-		switch b {
-		case '"':
-			return csvQuoted
-		case comma:
-			return csvFieldStart
-		case '\r':
-			return csvQuoteCR
-		}
-		return csvBadLine
-	case csvQuoteCR:
-		return csvBadLine
-	}
-	return csvBadLine
+// csvNext is the state after a byte that does not end the record, by the byte's class: other,
+// the delimiter, a quote, '\r'.
+var csvNext = [...][4]csvState{
+	csvFieldStart: {csvUnquoted, csvFieldStart, csvQuoted, csvUnquoted},
+	csvUnquoted:   {csvUnquoted, csvFieldStart, csvBadLine, csvUnquoted},
+	csvQuoted:     {csvQuoted, csvQuoted, csvQuoteSeen, csvQuoted},
+	csvQuoteSeen:  {csvBadLine, csvFieldStart, csvQuoted, csvQuoteCR},
+	csvQuoteCR:    {csvBadLine, csvBadLine, csvBadLine, csvBadLine},
+	csvBadLine:    {csvBadLine, csvBadLine, csvBadLine, csvBadLine},
 }
 
 // endRecord ends a record at a newline outside quotes; an empty line is no record.

@@ -26,6 +26,7 @@ func TestCountRows(t *testing.T) {
 		{"csv quoted CRLF", FormatCSV, header + "a,\"x\r\ny\"\r\nb,B\r\n", 2},
 		{"csv escaped quotes", FormatCSV, header + "a,\"say \"\"hi\"\"\nthere\"\nb,B\n", 2},
 		{"csv quoted comma", FormatCSV, header + "\"a,b\",\"c\"\nd,e\n", 2},
+		{"csv quoted fields, the second with a newline", FormatCSV, header + "\"a\",\"b\nc\"\n", 1},
 		{"csv bare quote ends its line", FormatCSV, header + "a\"b,\"c\nd,D\n", 2},
 		{"csv text after closing quote ends its line", FormatCSV, header + "\"a\"b,\"c\nd,D\n", 2},
 		{"csv unclosed quote at the end is one row", FormatCSV, header + "a,A\nb,\"B\nc,C\n", 2},

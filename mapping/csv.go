@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/akimport/akimport/importer/authentik"
+	"github.com/xuri/excelize/v2"
 )
 
 // records yields a table's records: CSV, or the rows of a sheet.
@@ -28,9 +29,8 @@ type badRecord struct {
 
 func (e *badRecord) Error() string { return e.msg }
 
-// csvRecords reads CSV with encoding/csv, not gocsv: the columns are not a fixed schema
-// (attributes.<key>, columns renamed or built by a mapping file), so the header is planned
-// once (planHeader) and each record's cells are mapped by position.
+// csvRecords reads CSV with encoding/csv, not gocsv: the columns are not a fixed schema, so
+// the header is planned once (planHeader) and each record's cells are mapped by position.
 type csvRecords struct {
 	r    *csv.Reader
 	text *textWatch
@@ -59,30 +59,25 @@ func (c *csvRecords) read() ([]string, int, int, error) {
 	}
 	line, _ := c.r.FieldPos(0)
 	end, _ := c.r.FieldPos(len(rec) - 1)
-	if lastCell := rec[len(rec)-1]; strings.IndexByte(lastCell, '\n') >= 0 {
-		end += strings.Count(lastCell, "\n")
-	}
-	return rec, line, end, nil
+	return rec, line, end + strings.Count(rec[len(rec)-1], "\n"), nil
 }
 
 func (c *csvRecords) close() error { return nil }
 
 // tableRows turns records into rows.
 type tableRows struct {
-	m           *Mapping
-	plan        []columnPlan
-	index       map[string]int // folded header name → position, for templates
-	username    int            // position of the column that gives username, or -1
-	attrColumns int            // how many columns give attributes.<key>
-	attrBuf     []attrValue    // the assembler's attributes.<key> values, reused row to row
-	delim       string         // CSV's delimiter, "" for a sheet
-	malformed   string         // IdentityUnsure of a record that cannot be mapped
-	text        *textWatch     // CSV's: cells need a check only once it is dirty
+	m         *Mapping
+	plan      []columnPlan
+	index     map[string]int // folded header name → position, for templates
+	username  int            // position of the column that gives username, or -1
+	attrBuf   []attrValue    // the assembler's attributes.<key> values, reused row to row
+	delim     string         // CSV's delimiter, "" for a sheet
+	malformed string         // IdentityUnsure of a record that cannot be mapped
+	text      *textWatch     // CSV's: cells need a check only once it is dirty
 
 	recs  records
 	width int
-	cells []string // a short record padded to the header's width, reused
-	err   error    // what ended the stream (io.EOF, I/O error), returned from then on
+	err   error // what ended the stream (io.EOF, I/O error), returned from then on
 }
 
 func newTableRows(recs records, m *Mapping) (*tableRows, error) {
@@ -97,38 +92,28 @@ func newTableRows(recs records, m *Mapping) (*tableRows, error) {
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
 	header = slices.Clone(header)
-	plan, err := planHeader(header, m)
+	plan, index, err := planHeader(header, m)
 	if err != nil {
 		return nil, err
 	}
-	c := &tableRows{m: m, plan: plan, index: make(map[string]int, len(header)), username: -1,
-		recs: recs, width: len(header), malformed: "malformed sheet row"}
+	c := &tableRows{m: m, plan: plan, index: index, recs: recs, width: len(header), malformed: "malformed sheet row",
+		username: slices.IndexFunc(plan, func(p columnPlan) bool { return p.gives(fieldUsername) })}
 	if cr, ok := recs.(*csvRecords); ok {
 		c.delim, c.malformed, c.text = string(cr.r.Comma), "malformed CSV row", cr.text
-	} else if x, ok := recs.(*sheetRecords); ok {
-		x.width = len(header)
-	}
-	for i, name := range header {
-		c.index[fold(name)] = i
-		if plan[i].use == useTarget && plan[i].target.isAttribute() {
-			c.attrColumns++
-		}
-		if plan[i].use == useTarget && !plan[i].target.isAttribute() && plan[i].target.field == fieldUsername {
-			c.username = i
-		}
 	}
 	return c, nil
 }
 
-// planHeader decides what each column is for and refuses headers that cannot be imported.
-func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
+// planHeader decides what each column is for, and its position by folded name, and refuses
+// headers that cannot be imported.
+func planHeader(header []string, m *Mapping) ([]columnPlan, map[string]int, error) {
 	seen := make(map[string]int, len(header))
 	for i, name := range header {
 		if p := cellProblem(name); p != "" {
-			return nil, inputErrorf("the header has %s in column %d", p, i+1)
+			return nil, nil, inputErrorf("the header has %s in column %d", p, i+1)
 		}
 		if j, dup := seen[fold(name)]; dup {
-			return nil, inputErrorf("column %q appears twice in the header (columns %d and %d)", name, j+1, i+1)
+			return nil, nil, inputErrorf("column %q appears twice in the header (columns %d and %d)", name, j+1, i+1)
 		}
 		seen[fold(name)] = i
 	}
@@ -139,7 +124,7 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, inputErrorf("the mapping names column(s) %s that the file does not have; the file's columns are: %s",
+		return nil, nil, inputErrorf("the mapping names column(s) %s that the file does not have; the file's columns are: %s",
 			strings.Join(missing, ", "), strings.Join(header, ", "))
 	}
 	plan := make([]columnPlan, len(header))
@@ -153,7 +138,7 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		case useTarget:
 			t := plan[i].target.name
 			if prev, ok := givenBy[t]; ok {
-				return nil, inputErrorf("columns %q and %q both give %s", prev, name, t)
+				return nil, nil, inputErrorf("columns %q and %q both give %s", prev, name, t)
 			}
 			givenBy[t] = name
 		}
@@ -168,16 +153,16 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, error) {
 		if len(header) == 1 && strings.ContainsAny(header[0], ",;\t|") {
 			msg += "; the header is one column: give the file's --delimiter, or leave it out to detect it"
 		}
-		return nil, inputErrorf("%s", msg)
+		return nil, nil, inputErrorf("%s", msg)
 	}
 	if m != nil {
 		for _, tpl := range m.templates {
-			if prev, ok := givenBy[tpl.target.name]; ok {
-				return nil, inputErrorf("column %q and the mapping's template both give %s", prev, tpl.target.name)
+			if prev, ok := givenBy[tpl.plan.target.name]; ok {
+				return nil, nil, inputErrorf("column %q and the mapping's template both give %s", prev, tpl.plan.target.name)
 			}
 		}
 	}
-	return plan, nil
+	return plan, seen, nil
 }
 
 func (c *tableRows) columns() []string {
@@ -189,7 +174,7 @@ func (c *tableRows) columns() []string {
 	}
 	if c.m != nil {
 		for _, tpl := range c.m.templates {
-			cols = append(cols, tpl.target.name)
+			cols = append(cols, tpl.plan.target.name)
 		}
 	}
 	return cols
@@ -204,12 +189,7 @@ func (c *tableRows) next() (Row, error) {
 	switch {
 	case err == nil:
 		if len(rec) != c.width {
-			cells := append(c.cells[:0], rec[:min(len(rec), c.width)]...)
-			for len(cells) < c.width {
-				cells = append(cells, "")
-			}
-			c.cells = cells
-			return c.malformedRow(line, end, fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width), cells), nil
+			return c.malformedRow(line, end, fmt.Sprintf("wrong number of fields: got %d, the header has %d", len(rec), c.width), rec), nil
 		}
 		return c.row(line, end, rec), nil
 	case errors.As(err, &bad):
@@ -239,7 +219,7 @@ func (c *tableRows) malformedRow(line, end int, problem string, cells []string) 
 // row maps and validates one record.
 func (c *tableRows) row(line, end int, cells []string) Row {
 	var a assembler // not a composite literal, which Go builds in a temporary and copies
-	a.line, a.end, a.attrHint, a.attrs = line, end, c.attrColumns, c.attrBuf[:0]
+	a.line, a.end, a.attrs = line, end, c.attrBuf[:0]
 	if end > line {
 		c.checkJoined(&a, cells)
 	}
@@ -293,10 +273,9 @@ func (c *tableRows) checkJoined(a *assembler, cells []string) {
 			continue
 		}
 		p := &c.plan[i]
-		f := p.target.field
-		joined := p.use == useTarget && !p.target.isAttribute() && strings.Contains(Strip(cell), "\n") &&
-			(f == fieldUsername || f == fieldName || f == fieldEmail || f == fieldPath)
-		json := p.use == useTarget && f == fieldAttributes && !p.target.isAttribute()
+		joined := (p.gives(fieldUsername) || p.gives(fieldName) || p.gives(fieldEmail) || p.gives(fieldPath)) &&
+			strings.Contains(Strip(cell), "\n")
+		json := p.gives(fieldAttributes)
 		for l := range strings.Lines(cell) {
 			joined = joined || !json && c.delim != "" && c.width > 1 && strings.Count(l, c.delim) >= c.width-1
 		}
@@ -306,4 +285,71 @@ func (c *tableRows) checkJoined(a *assembler, cells []string) {
 			return
 		}
 	}
+}
+
+// sheetRecords reads the rows of one sheet of an .xlsx workbook, as Excel shows the cells
+// (the text a CSV export would hold); empty rows are skipped, like CSV's blank lines.
+type sheetRecords struct {
+	file  *excelize.File
+	rows  *excelize.Rows
+	line  int // the sheet's row number
+	width int // the header's
+}
+
+// openSheet reads a workbook whole (excelize needs the zip's directory) and opens its sheet.
+func openSheet(r io.Reader, sheet string) (*sheetRecords, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
+			return nil, inputErrorf("not an .xlsx workbook (%v): save it from Excel as .xlsx, or give its --format", err)
+		}
+		return nil, fmt.Errorf("reading the workbook: %w", err)
+	}
+	sheets := f.GetSheetList()
+	i := slices.IndexFunc(sheets, func(s string) bool { return s == sheet || sheet == "" })
+	if i < 0 {
+		i = slices.IndexFunc(sheets, func(s string) bool { return strings.EqualFold(s, sheet) })
+	}
+	if i < 0 {
+		f.Close()
+		return nil, inputErrorf("the workbook has no sheet %q; its sheets are: %s", sheet, strings.Join(sheets, ", "))
+	}
+	name := sheets[i]
+	rows, err := f.Rows(name)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reading sheet %q: %w", name, err)
+	}
+	return &sheetRecords{file: f, rows: rows}, nil
+}
+
+func (x *sheetRecords) read() ([]string, int, int, error) {
+	for x.rows.Next() {
+		x.line++
+		rec, err := x.rows.Columns()
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("reading row %d of the sheet: %w", x.line, err)
+		}
+		for len(rec) > 0 && rec[len(rec)-1] == "" {
+			rec = rec[:len(rec)-1]
+		}
+		if len(rec) == 0 {
+			continue
+		}
+		if x.width == 0 {
+			x.width = len(rec) // the header's
+		} else if len(rec) < x.width { // trailing empty cells are not written
+			rec = append(rec, make([]string, x.width-len(rec))...)
+		}
+		return rec, x.line, x.line, nil
+	}
+	if err := x.rows.Error(); err != nil {
+		return nil, 0, 0, fmt.Errorf("reading the sheet: %w", err)
+	}
+	return nil, 0, 0, io.EOF
+}
+
+func (x *sheetRecords) close() error {
+	x.rows.Close()
+	return x.file.Close()
 }

@@ -1,8 +1,8 @@
 package mapping
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -30,52 +30,32 @@ var fieldNames = [numFields]string{
 	"groups", "attributes", "last_login", "password", "password_hash",
 }
 
-func (f field) String() string { return fieldNames[f] }
-
-// fieldByName finds a field by its column name.
-func fieldByName(name string) (field, bool) {
-	for f, n := range fieldNames {
-		if n == name {
-			return field(f), true
-		}
-	}
-	return 0, false
-}
-
 const attributesPrefix = "attributes."
 
 // target is where an input value goes: a field, or a key inside attributes.
 type target struct {
-	field field
-	// attrPath is set for an "attributes.<key>" target: the key's dotted segments.
-	attrPath []string
-	// name is the target as written: "email", "attributes.address.city".
-	name string
+	field    field
+	attrPath []string // set for an "attributes.<key>" target: the key's dotted segments
+	name     string   // the target as written: "email", "attributes.address.city"
 }
 
 func (t target) isAttribute() bool { return t.attrPath != nil }
-
-var errNotATarget = errors.New("not a field")
 
 // fold is how column names compare: case-insensitively, surrounding spaces ignored.
 func fold(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // parseTarget reads a field name or an "attributes.<key>" name (dots nest; the key keeps its case).
-func parseTarget(name string) (target, error) {
-	if f, ok := fieldByName(fold(name)); ok {
-		return target{field: f, name: f.String()}, nil
+func parseTarget(name string) (target, bool) {
+	if f := slices.Index(fieldNames[:], fold(name)); f >= 0 {
+		return target{field: field(f), name: fieldNames[f]}, true
 	}
 	name = strings.TrimSpace(name)
-	if len(name) <= len(attributesPrefix) || !strings.EqualFold(name[:len(attributesPrefix)], attributesPrefix) {
-		return target{}, errNotATarget
+	key := name[min(len(attributesPrefix), len(name)):]
+	path := strings.Split(key, ".")
+	if !strings.EqualFold(name[:len(name)-len(key)], attributesPrefix) || slices.Contains(path, "") {
+		return target{}, false
 	}
-	path := strings.Split(name[len(attributesPrefix):], ".")
-	for _, seg := range path {
-		if seg == "" {
-			return target{}, errNotATarget
-		}
-	}
-	return target{field: fieldAttributes, attrPath: path, name: attributesPrefix + name[len(attributesPrefix):]}, nil
+	return target{field: fieldAttributes, attrPath: path, name: attributesPrefix + key}, true
 }
 
 // didYouMean suggests the candidate closest to name (already folded), if one is close.

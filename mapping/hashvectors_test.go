@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -273,7 +274,7 @@ var ownText = sync.OnceValue(func() string {
 	var s scanner.Scanner
 	fset := token.NewFileSet()
 	s.Init(fset.AddFile("passwordhash.go", -1, len(src)), src, nil, 0)
-	text := []string{strconv.Itoa(maxInt32)}
+	text := []string{strconv.Itoa(math.MaxInt32)}
 	for {
 		_, tok, lit := s.Scan()
 		if tok == token.EOF {

@@ -16,22 +16,21 @@ import (
 	xtransform "golang.org/x/text/transform"
 )
 
-// sniffBytes is how much of a text input is looked at before reading it: binary signatures,
-// the encoding and the CSV header's delimiter.
+// sniffBytes of a text input are checked first: binary signatures, encoding, delimiter.
 const sniffBytes = 64 << 10
 
-const advice1252 = "try --encoding windows-1252"
-
-// ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16,
-// utf-16le, utf-16be, or a single-byte code page such as windows-1252 (latin-1 and
-// iso-8859-1 are read as windows-1252, as browsers do), iso-8859-15, windows-1250, cp850.
+// ParseEncoding checks an --encoding value and returns its canonical name: utf-8, utf-16(le|be)
+// or a code page such as windows-1252 (also latin-1 and iso-8859-1, as browsers do), cp850.
 func ParseEncoding(name string) (string, error) {
 	canon, _, err := lookupEncoding(name)
 	return canon, err
 }
 
+// encodingKey is how encoding names compare, after lower-casing.
+var encodingKey = strings.NewReplacer("-", "", "_", "", " ", "")
+
 func lookupEncoding(name string) (string, encoding.Encoding, error) {
-	key := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(name)))
+	key := encodingKey.Replace(strings.ToLower(strings.TrimSpace(name)))
 	switch key {
 	case "", "utf8":
 		return "utf-8", nil, nil
@@ -46,11 +45,10 @@ func lookupEncoding(name string) (string, encoding.Encoding, error) {
 	}
 	cpKey, isCP := strings.CutPrefix(key, "cp")
 	for _, e := range charmap.All {
-		label := fmt.Sprint(e)
-		n := strings.ReplaceAll(strings.ToLower(label), " ", "")
-		n = strings.NewReplacer("-", "", "codepage", "").Replace(n)
+		label := strings.ToLower(fmt.Sprint(e))
+		n := strings.ReplaceAll(encodingKey.Replace(label), "codepage", "")
 		if n == key || isCP && (n == "windows"+cpKey || n == "ibm"+cpKey) {
-			return strings.ReplaceAll(strings.ToLower(label), " ", "-"), e, nil
+			return strings.ReplaceAll(label, " ", "-"), e, nil
 		}
 	}
 	return "", nil, inputErrorf("unknown encoding %q: use utf-8, utf-16, windows-1252 (latin-1) or another code page such as iso-8859-15, windows-1250", name)
@@ -108,9 +106,8 @@ func openText(r io.Reader, opts Options) (*bufio.Reader, *textWatch, error) {
 	return bufio.NewReaderSize(w, sniffBytes), w, nil
 }
 
-// textWatch checks the text read through it, a buffer at a time, for invalid UTF-8 and NUL
-// bytes: until it finds one (dirty), cells need no check of their own, which would cost
-// a tenth of a row's time.
+// textWatch checks the text read through it for invalid UTF-8 and NUL bytes: until it finds
+// one (dirty), cells need no check of their own, which would cost a tenth of a row's time.
 type textWatch struct {
 	r     io.Reader
 	tail  []byte // an incomplete character at the end of the last read
@@ -192,17 +189,14 @@ func notUTF8(head []byte) string {
 	if bad < 0 {
 		return ""
 	}
-	start := max(bytes.LastIndexAny(head[:bad], " ,;\t\n\"")+1, 0)
-	end := bad + 1
-	if n := bytes.IndexAny(head[end:], " ,;\t\r\n\""); n >= 0 {
-		end += n
-	} else {
-		end = len(head)
+	start, end := bytes.LastIndexAny(head[:bad], " ,;\t\n\"")+1, len(head)
+	if n := bytes.IndexAny(head[bad+1:], " ,;\t\r\n\""); n >= 0 {
+		end = bad + 1 + n
 	}
 	word := head[start:min(end, start+40)]
 	as1252, _ := charmap.Windows1252.NewDecoder().Bytes(word)
-	return fmt.Sprintf("the file is not UTF-8: line %d has the byte 0x%X in %s, which reads as %q in Windows-1252 (Excel's \"CSV\"): %s, or save the file as \"CSV UTF-8\"",
-		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252, advice1252)
+	return fmt.Sprintf("the file is not UTF-8: line %d has the byte 0x%X in %s, which reads as %q in Windows-1252 (Excel's \"CSV\"): try --encoding windows-1252, or save the file as \"CSV UTF-8\"",
+		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252)
 }
 
 // delimiter is the given one, or the one detected in the header.
@@ -216,28 +210,22 @@ func delimiter(br *bufio.Reader, given rune) rune {
 
 // detectDelimiter picks the most frequent of ',', ';' and tab in the header line (',' if none).
 func detectDelimiter(head []byte) rune {
-	var comma, semi, tab int
+	var n [256]int
 	quoted := false
-scan:
 	for _, c := range head {
-		switch {
-		case c == '"':
+		if c == '\n' && !quoted {
+			break
+		}
+		if c == '"' {
 			quoted = !quoted
-		case quoted:
-		case c == '\n':
-			break scan
-		case c == ',':
-			comma++
-		case c == ';':
-			semi++
-		case c == '\t':
-			tab++
+		} else if !quoted {
+			n[c]++
 		}
 	}
 	switch {
-	case tab > comma && tab > semi:
+	case n['\t'] > n[','] && n['\t'] > n[';']:
 		return '\t'
-	case semi > comma:
+	case n[';'] > n[',']:
 		return ';'
 	}
 	return ','

@@ -3,21 +3,22 @@ package mapping
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/akimport/akimport/importer/authentik"
 )
 
-// maxJSONLine is the longest JSON Lines line read; a longer one is an invalid row.
-const maxJSONLine = 16 << 20
-
-// maxCachedKeys bounds the cache of key plans, so a file with ever-new keys cannot grow it.
-const maxCachedKeys = 4096
+const (
+	maxJSONLine   = 16 << 20 // the longest line read; a longer one is an invalid row
+	maxCachedKeys = 4096     // bounds the cache of key plans, for a file with ever-new keys
+)
 
 // jsonlRows reads one object per line; blank lines are skipped; lines keep their numbers.
 type jsonlRows struct {
@@ -54,7 +55,6 @@ func (j *jsonlRows) next() (Row, error) {
 		if tooLong {
 			return j.unreadable(fmt.Sprintf("line too long: more than %d MiB", maxJSONLine>>20)), nil
 		}
-		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -72,18 +72,12 @@ func (j *jsonlRows) readLine() (line []byte, tooLong bool, err error) {
 	j.buf = j.buf[:0]
 	for {
 		chunk, err := j.br.ReadSlice('\n')
-		if !tooLong {
-			if len(j.buf)+len(chunk) > maxJSONLine {
-				tooLong = true
-				j.buf = j.buf[:0]
-			} else {
-				j.buf = append(j.buf, chunk...)
-			}
+		if tooLong = tooLong || len(j.buf)+len(chunk) > maxJSONLine; !tooLong {
+			j.buf = append(j.buf, chunk...)
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return j.buf, tooLong, err
 		}
-		return j.buf, tooLong, err
 	}
 }
 
@@ -94,33 +88,28 @@ func (j *jsonlRows) unreadable(msg string) Row {
 
 // row maps and validates one non-blank line.
 func (j *jsonlRows) row(line []byte) Row {
-	fail := j.unreadable
 	if j.text.dirty && !utf8.Valid(line) {
-		return fail("invalid UTF-8 on this line (if the file is not UTF-8, give its --encoding, e.g. windows-1252)")
+		return j.unreadable("invalid UTF-8 on this line (if the file is not UTF-8, give its --encoding, e.g. windows-1252)")
 	}
 	trimmed := bytes.TrimSpace(line)
 	if trimmed[0] != '{' {
 		if !json.Valid(trimmed) {
 			var v any
-			return fail("invalid JSON: " + json.Unmarshal(trimmed, &v).Error())
+			return j.unreadable("invalid JSON: " + json.Unmarshal(trimmed, &v).Error())
 		}
-		return fail("not a JSON object: got " + jsonKindName(trimmed[0]))
+		kind := map[byte]string{'[': "an array", '"': "a string", 't': "a boolean", 'f': "a boolean", 'n': "null"}[trimmed[0]]
+		return j.unreadable("not a JSON object: got " + cmp.Or(kind, "a number"))
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
-		return fail("invalid JSON: " + err.Error())
+		return j.unreadable("invalid JSON: " + err.Error())
 	}
 	a := assembler{line: j.line, end: j.line}
 	if hasEscapedNUL(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	values := make(map[string]value, len(keys))
-	for _, key := range keys {
+	values := make(map[string]value, len(obj))
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		p := j.plan(key)
 		v := jsonValue(obj[key], key)
 		if v.kind == kindString && len(p.transforms) > 0 {
@@ -131,7 +120,7 @@ func (j *jsonlRows) row(line []byte) Row {
 		case useUnknown:
 			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))
 		case useTarget:
-			if !p.target.isAttribute() && p.target.field == fieldUsername && v.kind == kindString {
+			if p.gives(fieldUsername) && v.kind == kindString {
 				a.username = printable(v.text)
 			}
 			a.set(p.target, v)
@@ -170,48 +159,27 @@ func jsonValue(raw json.RawMessage, source string) value {
 	switch {
 	case len(raw) == 0:
 		return value{source: source}
-	case raw[0] == '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return value{kind: kindJSON, text: string(raw), source: source}
-		}
-		return value{kind: kindString, text: s, source: source}
 	case string(raw) == "null":
 		return value{kind: kindNull, source: source}
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return value{kind: kindString, text: s, source: source}
+		}
 	}
 	return value{kind: kindJSON, text: string(raw), source: source}
 }
 
-// jsonKindName names a JSON value by its first byte, for "not a JSON object: got …".
-func jsonKindName(first byte) string {
-	switch first {
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
 // hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.
 func hasEscapedNUL(b []byte) bool {
-	for i := 0; ; {
+	for i := 0; ; i++ {
 		k := bytes.Index(b[i:], []byte(`\u0000`))
 		if k < 0 {
 			return false
 		}
-		k += i
-		backslashes := 0
-		for p := k - 1; p >= 0 && b[p] == '\\'; p-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
+		i += k
+		if backslashes := i - len(bytes.TrimRight(b[:i], `\`)); backslashes%2 == 0 {
 			return true
 		}
-		i = k + 1
 	}
 }

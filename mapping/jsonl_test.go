@@ -19,6 +19,7 @@ func TestJSONLFieldValidation(t *testing.T) {
 		{"username blank", `{"username":"","name":"Bob"}`, authentik.FieldErrors{"username": {msgBlank}}},
 		{"username null", `{"username":null,"name":"Bob"}`, authentik.FieldErrors{"username": {msgNull}}},
 		{"username a number", `{"username":42,"name":"Bob"}`, nil},
+		{"name a float", `{"username":"bob","name":1.5}`, nil},
 		{"username a bool", `{"username":true,"name":"Bob"}`, authentik.FieldErrors{"username": {msgNotString}}},
 		{"username too long", `{"username":"` + repeat("x", 151) + `","name":"Bob"}`, authentik.FieldErrors{"username": {msgUsernameTooLong}}},
 		{"name absent", `{"username":"bob"}`, authentik.FieldErrors{"name": {msgRequired}}},

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -20,13 +20,12 @@ import (
 // Mapping turns a legacy export's columns into authentik's fields (renames, ignored columns,
 // defaults, transforms, templates); nil means the columns are authentik's field names.
 type Mapping struct {
-	columns    map[string]target // input column → target
-	ignore     map[string]bool
-	defaults   []defaultValue
-	transforms map[string][]transform // input column → transforms, in order
-	templates  []template
-	// templateInputs are the columns the templates read.
-	templateInputs map[string]bool
+	columns        map[string]target // input column → target
+	ignore         map[string]bool
+	defaults       []defaultValue
+	transforms     map[string][]transform // input column → transforms, in order
+	templates      []template
+	templateInputs map[string]bool // the columns the templates read
 }
 
 // mappingFile is the mapping file as written.
@@ -45,13 +44,11 @@ type defaultValue struct {
 	value  string // read like a CSV cell
 }
 
-// template builds one target from literal text and the values of input columns, then runs
-// the transforms listed under its target's name.
+// template builds its plan's target from literal text and the values of input columns, then
+// runs the transforms listed under the target's name.
 type template struct {
-	target target
-	text   string
-	parts  []templatePart
-	plan   columnPlan // its transforms, for assembler.transform
+	parts []templatePart
+	plan  columnPlan
 }
 
 // templatePart is literal text, or (when column is set) the value of an input column.
@@ -70,99 +67,78 @@ func LoadMapping(path string) (*Mapping, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	var file mappingFile
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".yaml", ".yml":
-		err = decodeYAMLMapping(data, &file)
+		return parseMapping(data, false)
 	case ".json":
-		err = decodeJSONMapping(data, &file)
+		return parseMapping(data, true)
 	default:
 		return nil, inputErrorf("cannot tell its format from the extension %q: use .yaml, .yml or .json", ext)
 	}
-	if err != nil {
-		return nil, inputErrorf("%v", err)
-	}
-	m, err := compileMapping(&file)
-	if err != nil {
-		return nil, inputErrorf("%v", err)
-	}
-	return m, nil
 }
 
 // ParseMapping reads a mapping given as YAML (or JSON, which is YAML too).
-func ParseMapping(data []byte) (*Mapping, error) {
+func ParseMapping(data []byte) (*Mapping, error) { return parseMapping(data, false) }
+
+func parseMapping(data []byte, isJSON bool) (*Mapping, error) {
 	var file mappingFile
-	if err := decodeYAMLMapping(data, &file); err != nil {
-		return nil, inputErrorf("%v", err)
+	err := decodeMapping(data, isJSON, &file)
+	var m *Mapping
+	if err == nil {
+		m, err = compileMapping(&file)
 	}
-	m, err := compileMapping(&file)
 	if err != nil {
 		return nil, inputErrorf("%v", err)
 	}
 	return m, nil
 }
 
-func decodeYAMLMapping(data []byte, file *mappingFile) error {
+// decodeMapping names every unknown top-level key at once, then decodes strictly.
+func decodeMapping(data []byte, isJSON bool, file *mappingFile) error {
 	var top map[string]any
-	if err := yaml.Unmarshal(data, &top); err != nil {
+	if isJSON {
+		if err := json.Unmarshal(data, &top); err != nil {
+			return fmt.Errorf("not valid JSON: %w", err)
+		}
+	} else if err := yaml.Unmarshal(data, &top); err != nil {
 		return fmt.Errorf("not valid YAML: %w", err)
 	}
-	if err := checkMappingKeys(top); err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(file); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
-}
-
-func decodeJSONMapping(data []byte, file *mappingFile) error {
-	var top map[string]any
-	if err := json.Unmarshal(data, &top); err != nil {
-		return fmt.Errorf("not valid JSON: %w", err)
-	}
-	if err := checkMappingKeys(top); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	return dec.Decode(file)
-}
-
-// checkMappingKeys names every unknown top-level key at once.
-func checkMappingKeys(top map[string]any) error {
 	var unknown []string
 	for k := range top {
 		if !slices.Contains(mappingKeys, k) {
 			unknown = append(unknown, strconv.Quote(k))
 		}
 	}
-	if len(unknown) == 0 {
-		return nil
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("unknown key(s) %s; a mapping file has only %s", strings.Join(unknown, ", "), strings.Join(mappingKeys, ", "))
 	}
-	sort.Strings(unknown)
-	return fmt.Errorf("unknown key(s) %s; a mapping file has only %s", strings.Join(unknown, ", "), strings.Join(mappingKeys, ", "))
+	if isJSON {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		return dec.Decode(file)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(file); !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 func compileMapping(file *mappingFile) (*Mapping, error) {
-	m := &Mapping{
-		columns:        make(map[string]target, len(file.Columns)),
-		ignore:         make(map[string]bool, len(file.Ignore)),
-		transforms:     make(map[string][]transform, len(file.Transforms)),
-		templateInputs: make(map[string]bool),
-	}
+	m := &Mapping{columns: map[string]target{}, ignore: map[string]bool{},
+		transforms: map[string][]transform{}, templateInputs: map[string]bool{}}
 	givenBy := make(map[string]string) // target name → what gives it, to refuse two sources
-	for _, col := range sortedKeys(file.Columns) {
+	for _, col := range slices.Sorted(maps.Keys(file.Columns)) {
 		dst := file.Columns[col]
 		col = fold(col)
 		if col == "" {
-			return nil, fmt.Errorf("columns: an empty column name")
+			return nil, errors.New("columns: an empty column name")
 		}
-		t, err := parseTarget(dst)
-		if err != nil {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("columns: %q maps to %q, which is not a field; use one of %s", col, dst, acceptedFields())
 		}
 		if prev, ok := givenBy[t.name]; ok {
@@ -177,7 +153,7 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 		}
 		m.ignore[fold(col)] = true
 	}
-	for _, col := range sortedKeys(file.Transforms) {
+	for _, col := range slices.Sorted(maps.Keys(file.Transforms)) {
 		for _, spec := range file.Transforms[col] {
 			t, err := compileTransform(spec)
 			if err != nil {
@@ -186,31 +162,31 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 			m.transforms[fold(col)] = append(m.transforms[fold(col)], t)
 		}
 	}
-	for _, dst := range sortedKeys(file.Templates) {
-		t, err := parseTarget(dst)
-		if err != nil {
+	for _, dst := range slices.Sorted(maps.Keys(file.Templates)) {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("templates: %q is not a field; use one of %s", dst, acceptedFields())
 		}
 		if prev, ok := givenBy[t.name]; ok {
 			return nil, fmt.Errorf("templates: %s is already given by %s", t.name, prev)
 		}
 		givenBy[t.name] = "a template"
-		tpl, err := parseTemplate(t, file.Templates[dst])
+		parts, err := parseTemplate(file.Templates[dst])
 		if err != nil {
 			return nil, fmt.Errorf("templates: %s: %w", dst, err)
 		}
-		for _, p := range tpl.parts {
+		for _, p := range parts {
 			if p.column != "" {
 				m.templateInputs[p.column] = true
 			}
 		}
-		tpl.plan = columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		plan := columnPlan{name: "template " + t.name, use: useTarget, target: t, transforms: m.transforms[t.name]}
+		m.templates = append(m.templates, template{parts, plan})
 		delete(m.transforms, t.name) // they apply to the template's result
-		m.templates = append(m.templates, tpl)
 	}
-	for _, dst := range sortedKeys(file.Defaults) {
-		t, err := parseTarget(dst)
-		if err != nil {
+	for _, dst := range slices.Sorted(maps.Keys(file.Defaults)) {
+		t, ok := parseTarget(dst)
+		if !ok {
 			return nil, fmt.Errorf("defaults: %q is not a field; use one of %s", dst, acceptedFields())
 		}
 		v, err := defaultText(t, file.Defaults[dst])
@@ -227,27 +203,27 @@ func compileMapping(file *mappingFile) (*Mapping, error) {
 func defaultText(t target, v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
-		return "", fmt.Errorf("no value")
+		return "", errors.New("no value")
 	case string:
 		return v, nil
 	case bool, int, int64, uint64, float64, json.Number:
 		return fmt.Sprint(v), nil
 	case []any:
 		if t.field != fieldGroups || t.isAttribute() {
-			return "", fmt.Errorf("a list is only allowed for groups")
+			return "", errors.New("a list is only allowed for groups")
 		}
 		entries := make([]string, 0, len(v))
 		for _, e := range v {
 			s, ok := e.(string)
 			if !ok {
-				return "", fmt.Errorf("groups must be a list of group names or UUIDs")
+				return "", errors.New("groups must be a list of group names or UUIDs")
 			}
 			entries = append(entries, s)
 		}
 		return strings.Join(entries, ";"), nil
 	case map[string]any:
 		if t.field != fieldAttributes || t.isAttribute() {
-			return "", fmt.Errorf("an object is only allowed for attributes")
+			return "", errors.New("an object is only allowed for attributes")
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -259,33 +235,30 @@ func defaultText(t target, v any) (string, error) {
 }
 
 // parseTemplate reads "{{first}} {{last}}": literal text and {{column}} placeholders.
-func parseTemplate(t target, text string) (template, error) {
-	tpl := template{target: t, text: text}
-	rest := text
-	for rest != "" {
-		open := strings.Index(rest, "{{")
-		if open < 0 {
-			tpl.parts = append(tpl.parts, templatePart{literal: rest})
+func parseTemplate(text string) ([]templatePart, error) {
+	var parts []templatePart
+	for rest := text; rest != ""; {
+		literal, after, found := strings.Cut(rest, "{{")
+		if literal != "" {
+			parts = append(parts, templatePart{literal: literal})
+		}
+		if !found {
 			break
 		}
-		if open > 0 {
-			tpl.parts = append(tpl.parts, templatePart{literal: rest[:open]})
+		inside, after, closed := strings.Cut(after, "}}")
+		if !closed {
+			return nil, fmt.Errorf("%q: {{ without a closing }}", text)
 		}
-		closing := strings.Index(rest[open+2:], "}}")
-		if closing < 0 {
-			return template{}, fmt.Errorf("%q: {{ without a closing }}", text)
+		if inside = fold(inside); inside == "" {
+			return nil, fmt.Errorf("%q: an empty {{}}", text)
 		}
-		col := fold(rest[open+2 : open+2+closing])
-		if col == "" {
-			return template{}, fmt.Errorf("%q: an empty {{}}", text)
-		}
-		tpl.parts = append(tpl.parts, templatePart{column: col})
-		rest = rest[open+2+closing+2:]
+		parts = append(parts, templatePart{column: inside})
+		rest = after
 	}
-	if !slices.ContainsFunc(tpl.parts, func(p templatePart) bool { return p.column != "" }) {
-		return template{}, fmt.Errorf("%q names no {{column}}; use defaults for a constant", text)
+	if !slices.ContainsFunc(parts, func(p templatePart) bool { return p.column != "" }) {
+		return nil, fmt.Errorf("%q names no {{column}}; use defaults for a constant", text)
 	}
-	return tpl, nil
+	return parts, nil
 }
 
 // namedColumns are the input columns the mapping refers to, sorted.
@@ -293,20 +266,12 @@ func (m *Mapping) namedColumns() []string {
 	if m == nil {
 		return nil
 	}
-	set := make(map[string]bool)
-	for c := range m.columns {
-		set[c] = true
-	}
-	for c := range m.ignore {
-		set[c] = true
-	}
-	for c := range m.transforms {
-		set[c] = true
-	}
-	for c := range m.templateInputs {
-		set[c] = true
-	}
-	return sortedKeys(set)
+	cols := slices.Collect(maps.Keys(m.columns))
+	cols = slices.AppendSeq(cols, maps.Keys(m.ignore))
+	cols = slices.AppendSeq(cols, maps.Keys(m.transforms))
+	cols = slices.AppendSeq(cols, maps.Keys(m.templateInputs))
+	slices.Sort(cols)
+	return slices.Compact(cols)
 }
 
 // columnUse says what a column (or JSONL key) is for.
@@ -327,36 +292,29 @@ type columnPlan struct {
 	transforms []transform
 }
 
+// gives reports whether the column gives field f itself (not a key inside attributes).
+func (p *columnPlan) gives(f field) bool {
+	return p.use == useTarget && p.target.field == f && !p.target.isAttribute()
+}
+
 // resolve decides what a column is for.
 func (m *Mapping) resolve(name string) columnPlan {
-	p := columnPlan{name: name}
+	if m == nil {
+		m = &Mapping{}
+	}
 	key := fold(name)
-	if m != nil {
-		p.transforms = m.transforms[key]
-		if t, ok := m.columns[key]; ok {
-			p.use, p.target = useTarget, t
-			return p
-		}
-		if m.ignore[key] {
-			p.use = useIgnore
-			return p
-		}
+	p := columnPlan{name: name, transforms: m.transforms[key]}
+	t, isTarget := m.columns[key]
+	if !isTarget && !m.ignore[key] {
+		t, isTarget = parseTarget(name)
 	}
-	if t, err := parseTarget(name); err == nil {
+	switch {
+	case isTarget:
 		p.use, p.target = useTarget, t
-		return p
-	}
-	if m != nil && m.templateInputs[key] {
+	case m.ignore[key]:
+		p.use = useIgnore
+	case m.templateInputs[key]:
 		p.use = useTemplateInput
 	}
 	return p
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

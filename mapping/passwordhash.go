@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,19 +14,16 @@ import (
 	"unicode/utf8"
 )
 
-// Password hashes (the password_hash column, F-H1, F-H2). Django's pbkdf2, scrypt and
-// bcrypt_sha256 hashers re-encode the password with the stored parameters and compare whole
-// strings, and argon2's decoder is strict, so a hash is sent only in the exact form Django
-// writes: a non-canonical twin (padding, unused base64 bits, leading zeros) is rewritten with
-// a warning, other systems' formats of the same algorithms are converted, the rest refused.
-// Messages never quote the cell: it is a secret, or a password in the wrong column.
+// Password hashes (F-H1, F-H2): Django compares whole re-encoded strings and argon2's decoder
+// is strict, so a hash is sent only as Django writes it: a non-canonical twin (padding, unused
+// base64 bits, leading zeros) is rewritten with a warning, other systems' formats of the same
+// algorithms converted, the rest refused. Messages never quote the cell: it is a secret.
 
 // adviceRecovery ends every refusal: what the admin can do instead.
 const adviceRecovery = "import the user without it and send a recovery e-mail (--send-recovery-email)"
 
 // NormalizePasswordHash returns the cell as the Django hash authentik's set_password_hash
-// takes, a warning when a non-canonical form had to be rewritten, or why it cannot be
-// imported.
+// takes, a warning when a non-canonical form was rewritten, or why it cannot be imported.
 func NormalizePasswordHash(cell string) (hash, warning string, err error) {
 	var fix hashFix
 	hash, err = normalizeHash(strings.TrimSpace(cell), &fix)
@@ -122,8 +120,6 @@ func (f *hashFix) b64(s string, enc *base64.Encoding, minLen, maxLen int) (strin
 	return canonical, true
 }
 
-const maxInt32 = 1<<31 - 1
-
 // djangoPBKDF2 checks "<iterations>$<salt>$<b64 hash>" (Django's PBKDF2PasswordHasher):
 // iterations up to Python's C int, a text salt, the hash the digest's size.
 func djangoPBKDF2(algorithm, rest string, fix *hashFix) (string, error) {
@@ -132,9 +128,9 @@ func djangoPBKDF2(algorithm, rest string, fix *hashFix) (string, error) {
 	if len(p) != 3 {
 		return "", fmt.Errorf("%s: want %s$<iterations>$<salt>$<hash>", algorithm, algorithm)
 	}
-	n, ok := fix.number(p[0], maxInt32)
+	n, ok := fix.number(p[0], math.MaxInt32)
 	if !ok || n < 1 {
-		return "", fmt.Errorf("%s: the iterations must be a number from 1 to %d", algorithm, maxInt32)
+		return "", fmt.Errorf("%s: the iterations must be a number from 1 to %d", algorithm, math.MaxInt32)
 	}
 	if err := checkTextSalt(p[1]); err != nil {
 		return "", fmt.Errorf("%s: %w", algorithm, err)
@@ -224,8 +220,8 @@ func argon2PHC(phc string, fix *hashFix) (string, error) {
 	}
 	p[3] = fmt.Sprintf("m=%d,t=%d,p=%d", n[0], n[1], n[2])
 	var okS, okH bool
-	p[4], okS = fix.b64(p[4], base64.RawStdEncoding, 8, maxInt32)
-	p[5], okH = fix.b64(p[5], base64.RawStdEncoding, 4, maxInt32)
+	p[4], okS = fix.b64(p[4], base64.RawStdEncoding, 8, math.MaxInt32)
+	p[5], okH = fix.b64(p[5], base64.RawStdEncoding, 4, math.MaxInt32)
 	if !okS || !okH {
 		return "", errors.New("argon2: the salt must be base64 of at least 8 bytes and the hash of at least 4")
 	}
@@ -335,8 +331,8 @@ func fromKeycloak(h string, fix *hashFix) (string, error) {
 	param := func(k string) string { return strings.Join(data.AdditionalParameters[k], ",") }
 	variant := map[string]string{"id": "argon2id", "i": "argon2i", "d": "argon2d"}[param("type")]
 	version := map[string]string{"1.3": "v=19", "1.0": "v=16"}[param("version")]
-	salt, okS := new(hashFix).b64(secret.Salt, base64.RawStdEncoding, 0, maxInt32)
-	sum, okH := new(hashFix).b64(secret.Value, base64.RawStdEncoding, 0, maxInt32)
+	salt, okS := new(hashFix).b64(secret.Salt, base64.RawStdEncoding, 0, math.MaxInt32)
+	sum, okH := new(hashFix).b64(secret.Value, base64.RawStdEncoding, 0, math.MaxInt32)
 	if variant == "" || version == "" || !okS || !okH {
 		return "", errors.New("a Keycloak argon2 credential needs type id, i or d, version 1.3 or 1.0, and base64 salt and value")
 	}
@@ -358,30 +354,23 @@ const msgPasswordAndHash = "give either password or password_hash, not both"
 // buildPasswordHash reads the password_hash value into row, checked and normalised.
 func (a *assembler) buildPasswordHash(row *Row) {
 	v := a.fields[fieldPasswordHash]
-	switch v.kind {
-	case kindAbsent, kindBad:
-		return
-	case kindNull:
-		a.fail("password_hash", msgNull)
-		return
-	case kindJSON:
+	if !a.present("password_hash", v) || strings.TrimSpace(v.text) == "" {
+		return // a blank one is like an empty cell: nothing to set
+	}
+	if v.kind == kindJSON {
 		a.fail("password_hash", msgNotString)
 		return
 	}
-	if strings.TrimSpace(v.text) == "" {
-		return // like an empty cell: nothing to set
-	}
 	hash, warning, err := NormalizePasswordHash(v.text)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.fail("password_hash", err.Error())
-		return
-	}
-	if p := a.fields[fieldPassword]; p.kind != kindAbsent && !p.isEmpty() {
+	case !a.fields[fieldPassword].isEmpty():
 		a.fail("password_hash", msgPasswordAndHash)
-		return
+	default:
+		if warning != "" {
+			a.warnings = append(a.warnings, "password_hash: "+warning)
+		}
+		row.PasswordHash = hash
 	}
-	if warning != "" {
-		a.warnings = append(a.warnings, "password_hash: "+warning) // becomes row.Warnings
-	}
-	row.PasswordHash = hash
 }

@@ -4,6 +4,9 @@
 package mapping
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,13 +35,11 @@ type Row struct {
 	// F-H1) are secrets: never logged nor written to a report.
 	Password     string
 	PasswordHash string
-	// Errors says why the row is invalid, in authentik's words (field → messages), without
-	// the values; ErrorText adds them.
+	// Errors says why the row is invalid, in authentik's words, without values (see ErrorText).
 	Errors authentik.FieldErrors
 	// Warnings are non-fatal remarks for the report (e.g. duplicate e-mail address).
 	Warnings []string
-	// shown are the values behind some of Errors' messages, for ErrorText.
-	shown []shownValue
+	shown    []shownValue // the values behind some of Errors' messages
 }
 
 // shownValue is what ErrorText appends to one message, e.g. `got "maybe"`.
@@ -62,15 +63,6 @@ func (r *Row) ErrorText() string {
 	return fe.String()
 }
 
-// addError makes the row invalid for msg, showing value (when not secret) in ErrorText.
-func (r *Row) addError(key, msg, value string) {
-	if r.Errors == nil {
-		r.Errors = make(authentik.FieldErrors, 1)
-	}
-	r.Errors.Add(key, msg)
-	r.show(key, msg, value)
-}
-
 // show notes value as the one behind key's message msg; secrets are never shown.
 func (r *Row) show(key, msg, value string) {
 	if key == "password" || key == "password_hash" || value != "" && strings.Contains(msg, value) {
@@ -91,4 +83,94 @@ func quoteShort(s string) string {
 // invalidate drops what only a valid row may carry.
 func (r *Row) invalidate() {
 	r.Request, r.GroupNames, r.Password, r.PasswordHash = nil, nil, "", ""
+}
+
+// valueKind says what an input value is: CSV cells and JSON values differ in "empty" and "a list".
+type valueKind uint8
+
+const (
+	kindAbsent valueKind = iota // no column, no key, or an empty CSV cell: not sent
+	kindCell                    // text read like a CSV cell (also mapping defaults and templates)
+	kindString                  // a JSON string
+	kindNull                    // JSON null
+	kindJSON                    // another JSON value (number, bool, array, object), kept raw
+	kindBad                     // unusable (invalid UTF-8, NUL): already reported as a row error
+)
+
+// value is one input value on its way to a field.
+type value struct {
+	kind   valueKind
+	text   string // the string (kindCell, kindString) or the raw JSON (kindJSON)
+	source string // the column or key it came from, for messages
+}
+
+// isEmpty reports whether a mapping default should fill the value in.
+func (v value) isEmpty() bool {
+	return v.kind == kindAbsent || (v.kind == kindCell || v.kind == kindString) && v.text == ""
+}
+
+// attrValue is the value of an attributes.<key> column.
+type attrValue struct {
+	target target
+	value  value
+}
+
+// jsonTypeName is the Python type name DRF reports for a raw JSON value.
+func jsonTypeName(raw string) string {
+	switch {
+	case raw == "" || raw == "null":
+		return "NoneType"
+	case raw == "true" || raw == "false":
+		return "bool"
+	case strings.IndexByte(`"{[`, raw[0]) >= 0:
+		return map[byte]string{'"': "str", '{': "dict", '[': "list"}[raw[0]]
+	case strings.ContainsAny(raw, ".eE"):
+		return "float"
+	}
+	return "int"
+}
+
+// jsonText is how Python's str() would show a JSON scalar: numbers as written, True/False.
+func jsonText(raw string) string {
+	switch raw {
+	case "true":
+		return "True"
+	case "false":
+		return "False"
+	}
+	return raw
+}
+
+const msgInvalidUTF8 = "invalid UTF-8"
+
+// cellProblem says what makes a cell unusable: invalid UTF-8 or a NUL byte.
+func cellProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return msgInvalidUTF8
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "a NUL byte"
+	}
+	return ""
+}
+
+// printable makes a value safe to show in a report: invalid UTF-8 and NUL become U+FFFD.
+func printable(s string) string {
+	if cellProblem(s) == "" {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// decodeJSON decodes one JSON value, and nothing after it, keeping numbers exact (json.Number).
+func decodeJSON(raw string, out any) error {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("more after the value")
+	}
+	return nil
 }

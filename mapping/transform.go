@@ -1,20 +1,19 @@
 package mapping
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
 
-// transform is one step of a column's transforms.
-type transform struct {
-	name  string
-	apply func(string) (string, error)
-}
+// transform is one step of a column's transforms; an error is a value it cannot take.
+type transform func(string) (string, error)
 
-type transformMaker func(arg any) (func(string) (string, error), error)
+type transformMaker func(arg any) (transform, error)
 
 // transformMakers are the transforms a mapping file may list: a name alone (trim), or a
 // one-key map of the name and its argument ({split: "|"}).
@@ -23,79 +22,78 @@ var transformMakers = map[string]transformMaker{
 	"lower": plain(strings.ToLower),
 	"upper": plain(strings.ToUpper),
 	// replace: {old: new, …}, longer olds first.
-	"replace": func(arg any) (func(string) (string, error), error) {
+	"replace": func(arg any) (transform, error) {
 		m, err := argMap(arg)
 		if err != nil {
 			return nil, err
 		}
-		olds := sortedKeys(m)
-		sort.SliceStable(olds, func(i, j int) bool { return len(olds[i]) > len(olds[j]) })
+		olds := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+		if olds[len(olds)-1] == "" {
+			return nil, errors.New("an empty text to replace")
+		}
 		pairs := make([]string, 0, 2*len(olds))
 		for _, o := range olds {
-			if o == "" {
-				return nil, errors.New("an empty text to replace")
-			}
 			pairs = append(pairs, o, m[o])
 		}
-		r := strings.NewReplacer(pairs...)
-		return func(s string) (string, error) { return r.Replace(s), nil }, nil
+		return total(strings.NewReplacer(pairs...).Replace), nil
 	},
 	// split: the value is a list with this separator; it becomes the groups list (";").
-	"split": listMaker(func(sep string) (string, string) { return sep, ";" }),
+	"split": listMaker(true),
 	// join: the groups list (";") becomes text with this separator.
-	"join": listMaker(func(sep string) (string, string) { return ";", sep }),
+	"join": listMaker(false),
 	// map: {A: true, I: false}: a value found is replaced, others are kept.
-	"map": func(arg any) (func(string) (string, error), error) {
+	"map": func(arg any) (transform, error) {
 		m, err := argMap(arg)
-		if err != nil {
-			return nil, err
-		}
-		return func(s string) (string, error) {
+		return total(func(s string) string {
 			if v, ok := m[s]; ok {
-				return v, nil
+				return v
 			}
-			return s, nil
-		}, nil
+			return s
+		}), err
 	},
 	// default: the value of an empty cell.
-	"default": func(arg any) (func(string) (string, error), error) {
+	"default": func(arg any) (transform, error) {
 		d, err := argText(arg)
-		return func(s string) (string, error) {
-			if s == "" {
-				return d, nil
-			}
-			return s, nil
-		}, err
+		return total(func(s string) string { return cmp.Or(s, d) }), err
 	},
 	"date": dateMaker,
 }
 
 func plain(f func(string) string) transformMaker {
-	return func(arg any) (func(string) (string, error), error) {
+	return func(arg any) (transform, error) {
 		if arg != nil {
 			return nil, errors.New("takes no argument")
 		}
-		return func(s string) (string, error) { return f(s), nil }, nil
+		return total(f), nil
 	}
 }
 
-// listMaker splits on one separator and joins the trimmed, non-empty items with another.
-func listMaker(seps func(arg string) (from, to string)) transformMaker {
-	return func(arg any) (func(string) (string, error), error) {
+// total is a transform that takes any value.
+func total(f func(string) string) transform {
+	return func(s string) (string, error) { return f(s), nil }
+}
+
+// listMaker splits on one separator and joins the trimmed, non-empty items with another:
+// split turns the argument's separator into the groups list's ";", join the other way round.
+func listMaker(split bool) transformMaker {
+	return func(arg any) (transform, error) {
 		sep, err := argText(arg)
 		if err != nil || sep == "" {
 			return nil, errors.New("needs a separator, e.g. \"|\"")
 		}
-		from, to := seps(sep)
-		return func(s string) (string, error) {
+		from, to := sep, ";"
+		if !split {
+			from, to = to, from
+		}
+		return total(func(s string) string {
 			var items []string
 			for item := range strings.SplitSeq(s, from) {
 				if item = strings.TrimSpace(item); item != "" {
 					items = append(items, item)
 				}
 			}
-			return strings.Join(items, to), nil
-		}, nil
+			return strings.Join(items, to)
+		}), nil
 	}
 }
 
@@ -110,20 +108,20 @@ func compileTransform(spec any) (transform, error) {
 			name, arg = k, v
 		}
 		if len(s) != 1 {
-			return transform{}, errors.New("a transform with an argument is a map of one key, e.g. {split: \"|\"}")
+			return nil, errors.New("a transform with an argument is a map of one key, e.g. {split: \"|\"}")
 		}
 	default:
-		return transform{}, fmt.Errorf("%v is not a transform", spec)
+		return nil, fmt.Errorf("%v is not a transform", spec)
 	}
 	maker, ok := transformMakers[name]
 	if !ok {
-		return transform{}, fmt.Errorf("unknown transform %q; known: %s", name, strings.Join(sortedKeys(transformMakers), ", "))
+		return nil, fmt.Errorf("unknown transform %q; known: %s", name, strings.Join(slices.Sorted(maps.Keys(transformMakers)), ", "))
 	}
-	apply, err := maker(arg)
+	t, err := maker(arg)
 	if err != nil {
-		return transform{}, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return transform{name: name, apply: apply}, nil
+	return t, nil
 }
 
 // argText reads a scalar argument as text.
@@ -166,7 +164,7 @@ var dateLayout = strings.NewReplacer("hh:mm", "15:4", "yyyy", "2006", "yy", "06"
 
 // dateMaker reads dates in a layout (dd, mm, yyyy or yy, hh, mm after "hh:" for minutes,
 // ss; separators . - / : , space T; any case) into ISO 8601: 2024-12-31T00:00:00Z.
-func dateMaker(arg any) (func(string) (string, error), error) {
+func dateMaker(arg any) (transform, error) {
 	layout, err := argText(arg)
 	if err != nil {
 		return nil, err

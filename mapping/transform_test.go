@@ -46,7 +46,7 @@ func TestTransforms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := tr.apply(tt.in)
+			got, err := tr(tt.in)
 			if err != nil {
 				got = "error: " + err.Error()
 			}

@@ -126,9 +126,11 @@ func TestValidEmail(t *testing.T) {
 		{"a@localhost", true},
 		{"a@[127.0.0.1]", true},
 		{"a@[::1]", true},
+		{"a@[fe80::1%eth0]", false},         // Django's literal has no zone
 		{"\"john doe\"@example.com", false}, // a space must be escaped
 		{"\"john\\ doe\"@example.com", true},
-		{"a@b.c", false}, // TLD of one letter
+		{"\"john\\\rdoe\"@example.com", false}, // CR even escaped
+		{"a@b.c", false},                       // TLD of one letter
 		{"a@example", false},
 		{"a@-example.com", false},
 		{"a@example-.com", false},
@@ -252,6 +254,24 @@ func TestParseDateTimeInstant(t *testing.T) {
 	for _, bad := range []string{"yesterday", "2024-02-30", "2024-05-01T24:00", "2024-5-1", "2024-05-01T08:30+24:00"} {
 		if _, ok := ParseDateTime(bad); ok {
 			t.Errorf("ParseDateTime(%q) accepted", bad)
+		}
+	}
+}
+
+// is_active's words and JSON values, read into the request.
+func TestIsActiveValues(t *testing.T) {
+	for in, want := range map[string]bool{"TRUE": true, "yes": true, "1": true, "No": false, "0": false, "false": false} {
+		row := readOne(t, FormatCSV, "username,name,is_active\nbob,Bob,"+in+"\n", nil)
+		checkErrors(t, row, nil)
+		if got := *row.Request.IsActive; got != want {
+			t.Errorf("is_active %q = %v, want %v", in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"true": true, "1": true, "false": false, "0": false} {
+		row := readOne(t, FormatJSONL, `{"username":"bob","name":"Bob","is_active":`+in+"}\n", nil)
+		checkErrors(t, row, nil)
+		if got := *row.Request.IsActive; got != want {
+			t.Errorf("JSON is_active %s = %v, want %v", in, got, want)
 		}
 	}
 }
