@@ -1,17 +1,15 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/akimport/akimport/importer/authentik"
 	"github.com/akimport/akimport/importer/execute"
 	"github.com/akimport/akimport/importer/plan"
 	"github.com/akimport/akimport/importer/record"
@@ -24,42 +22,19 @@ const (
 	StatusSkipped = report.StatusSkipped
 )
 
-// UndoConfig is `akimport undo REPORT`: the same URL, token, pace and report settings as an
-// import.
+// UndoConfig is `akimport undo REPORT`: an import's settings for the connection, the pace,
+// the report and the logs (Config; ReportPath is the undo's own report), and what to undo.
 type UndoConfig struct {
+	Config
 	Report string // the import report to undo
 	Delete bool   // DELETE the users instead of deactivating them
-	DryRun bool   // read only: say what would be done
-	// AllowSuperusers lets undo deactivate or delete a user that is a superuser now.
-	AllowSuperusers bool
-	// LogJSON: --log-format json, so the summary is a JSON line too.
-	LogJSON bool
-	// Abort, when closed, cancels the requests in flight after a stop (a second signal).
-	Abort <-chan struct{}
-
-	URL, Token  string
-	Insecure    bool
-	ReportPath  string // the undo's own report; default akimport-undo-report.csv
-	Concurrency int
-	Rate        float64
-	Burst       int
-	Timeout     time.Duration
-	Retries     int
-	StartupWait time.Duration
-
-	Logger     *zap.Logger
-	Stdout     io.Writer
-	Stderr     io.Writer
-	HTTPClient *http.Client
-	Backoff    authentik.Backoff
-	Version    string
 }
 
 // UndoDefaults are an import's defaults for the shared settings.
 func UndoDefaults() UndoConfig {
 	d := Defaults()
-	return UndoConfig{ReportPath: "akimport-undo-report.csv", Concurrency: d.Concurrency, Rate: d.Rate,
-		Burst: d.Burst, Timeout: d.Timeout, Retries: d.Retries}
+	d.ReportPath = "akimport-undo-report.csv"
+	return UndoConfig{Config: d}
 }
 
 // UndoSummary counts an undo's outcomes by status.
@@ -115,23 +90,23 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 	if run.URL != baseURL(client) {
 		return UndoSummary{}, &UsageError{Err: fmt.Errorf("%s was written by an import into %s, not %s: undo runs against the server the import wrote to; nothing was changed", u.Report, run.URL, baseURL(client))}
 	}
-	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, u.Abort)
+	st := execute.NewState(ctx, log, baseURL(client), cfg.Retries, cfg.Concurrency, cfg.DrainTimeout, cfg.Abort)
 	defer st.Close()
 	pacer := execute.NewPacer(st, log, execute.Pace{Rate: cfg.Rate, Burst: cfg.Burst, Retries: cfg.Retries, Backoff: cfg.Backoff, StartupWait: cfg.StartupWait})
 	log.Info("undo", zap.String("report", u.Report), zap.Int("users", len(jobs)), zap.Bool("delete", u.Delete),
-		zap.Bool("dry_run", u.DryRun), zap.String("url", baseURL(client)), zap.String("undo_report", cfg.ReportPath))
+		zap.Bool("dry_run", cfg.DryRun), zap.String("url", baseURL(client)), zap.String("undo_report", cfg.ReportPath))
 	reads := &execute.Reads{P: pacer, Client: client}
 	server, err := reads.Preflight("", false, false)
 	if err != nil {
 		return UndoSummary{}, beforeRows(ctx, st, err, "checking the URL and token")
 	}
 	mark := plan.Mark{PK: run.MarkPK, Proven: run.MarkProven}
-	guard := plan.Guard{Mark: &mark, End: run.EndPK, Me: server.Me, AllowSuperusers: u.AllowSuperusers}
+	guard := plan.Guard{Mark: &mark, End: run.EndPK, Me: server.Me, AllowSuperusers: cfg.AllowSuperusers}
 	var exec execute.Executor = &execute.Apply{Reads: reads, Server: server, Guard: guard}
-	if u.DryRun {
+	if cfg.DryRun {
 		exec = &execute.Preview{Reads: reads, Guard: guard}
 	}
-	out, moved, err := record.Create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout, nil, u.DryRun)
+	out, moved, err := record.Create(cfg.ReportPath, report.FormatFromPath(cfg.ReportPath), cfg.Stdout, nil, cfg.DryRun)
 	if err != nil {
 		return UndoSummary{}, &UsageError{Err: fmt.Errorf("cannot write the undo report: %w", err)}
 	}
@@ -147,13 +122,13 @@ func Undo(ctx context.Context, u UndoConfig) (UndoSummary, error) {
 	close(entries)
 	writeErr := <-recorded
 
-	sum := UndoSummary{Counts: map[report.Status]int{}, ReportPath: cfg.ReportPath, DryRun: u.DryRun}
+	sum := UndoSummary{Counts: map[report.Status]int{}, ReportPath: cfg.ReportPath, DryRun: cfg.DryRun}
 	for status, n := range tally.Summary().Counts {
 		if n > 0 {
 			sum.Counts[status], sum.Rows = int(n), sum.Rows+int(n)
 		}
 	}
-	if u.LogJSON {
+	if cfg.LogJSON {
 		log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Rows), zap.String("report_path", sum.ReportPath),
 			zap.Bool("dry_run", sum.DryRun), zap.String("plan", plan.PlanLine(rec.Plan)))
 	} else {
@@ -203,32 +178,28 @@ func undoJobs(u UndoConfig) ([]job, error) {
 
 // runConfig checks the undo's settings and makes the Config its requests run with.
 func (u UndoConfig) runConfig() (Config, error) {
+	cfg := u.Config
 	var errs []error
 	if u.Report == "" {
 		errs = append(errs, errors.New("no report: give the report of the import to undo"))
 	}
-	if u.URL == "" {
+	if cfg.URL == "" {
 		errs = append(errs, errors.New("no authentik URL: set --url or AUTHENTIK_URL"))
 	}
-	if u.Token == "" {
+	if cfg.Token == "" {
 		errs = append(errs, errors.New("no API token: set AUTHENTIK_TOKEN or --token-file"))
 	}
-	if u.Concurrency < 1 || u.Rate < 0 || u.Burst < 1 || u.Timeout <= 0 || u.Retries < 0 {
+	if cfg.Concurrency < 1 || cfg.Rate < 0 || cfg.Burst < 1 || cfg.Timeout <= 0 || cfg.Retries < 0 {
 		errs = append(errs, errors.New("--concurrency, --burst and --timeout must be positive; --rate and --retries not negative"))
 	}
-	if u.ReportPath == "" {
-		u.ReportPath = "akimport-undo-report.csv"
-	}
-	if u.ReportPath != "-" && samePath(u.Report, u.ReportPath) {
-		errs = append(errs, fmt.Errorf("--report %s is the report being undone: choose another path", u.ReportPath))
+	cfg.ReportPath = cmp.Or(cfg.ReportPath, "akimport-undo-report.csv")
+	if cfg.ReportPath != "-" && samePath(u.Report, cfg.ReportPath) {
+		errs = append(errs, fmt.Errorf("--report %s is the report being undone: choose another path", cfg.ReportPath))
 	}
 	if len(errs) > 0 {
 		return Config{}, &UsageError{Err: errors.Join(errs...)}
 	}
-	cfg := Config{Input: u.Report, URL: u.URL, Token: u.Token, Insecure: u.Insecure, ReportPath: u.ReportPath,
-		Concurrency: u.Concurrency, Rate: u.Rate, Burst: u.Burst, Timeout: u.Timeout, Retries: u.Retries,
-		StartupWait: u.StartupWait, Logger: u.Logger, Stdout: u.Stdout, Stderr: u.Stderr,
-		HTTPClient: u.HTTPClient, Backoff: u.Backoff, Version: u.Version, DryRun: u.DryRun, Progress: "never"}
+	cfg.Input, cfg.Progress = u.Report, "never"
 	cfg.fillDependencies()
 	return cfg, nil
 }
