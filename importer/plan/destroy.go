@@ -8,11 +8,11 @@ import (
 
 // Guard is what a deactivation or a delete must still find true just before it writes.
 type Guard struct {
-	Scope           string // --deactivate-missing: the user must still be under it
-	Mark            *Mark  // undo: the user must have been created after the import began (when proven)
-	End             int    // undo: found by username, the user must not be younger than the import (0 = unknown)
+	Scope           string                     // --deactivate-missing: the user must still be under it
+	Mark            *Mark                      // undo: the user must have been created after the import began (when proven)
+	End             int                        // undo: found by username, the user must not be younger than the import (0 = unknown)
 	Named           func(username string) bool // deactivation: a row of the file names the user
-	Me              int    // the token's own user (pk): never touched
+	Me              int                        // the token's own user (pk): never touched
 	AllowSuperusers bool
 }
 
