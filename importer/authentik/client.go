@@ -263,9 +263,23 @@ func (c *Client) userCall(ctx context.Context, r request) (*User, error) {
 
 func userPath(pk int) string { return fmt.Sprintf("core/users/%d/", pk) }
 
-// CreateUser creates a user (F-U1). On failure, see MayHaveActed before trying again.
+// CreateUser creates a user (F-U1) and returns what a create's caller needs of it: pk,
+// uuid and is_active (decoding the whole user costs a create a tenth of its CPU).
+// On failure, see MayHaveActed before trying again.
 func (c *Client) CreateUser(ctx context.Context, u *UserRequest) (*User, error) {
-	return c.userCall(ctx, request{op: "create user", method: http.MethodPost, path: "core/users/", body: u})
+	var created struct {
+		PK       int    `json:"pk"`
+		UUID     string `json:"uuid"`
+		IsActive bool   `json:"is_active"`
+	}
+	a, err := c.do(ctx, request{op: "create user", method: http.MethodPost, path: "core/users/", body: u}, &created)
+	if err == nil && created.PK == 0 {
+		err = notAuthentik(a, "it has no user pk")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &User{PK: created.PK, UUID: created.UUID, Username: u.Username, IsActive: created.IsActive}, nil
 }
 
 // GetUser reads one user by pk; a missing one is a KindNotFound error.

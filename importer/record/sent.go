@@ -13,7 +13,7 @@ import (
 // Sent is REPORT.sent: the highest input line a worker has begun to send, written before
 // the row's first request. A row below it that the report does not mention may have been
 // created unseen by a run that died; a row above it was never sent, so a user found for it
-// is someone else's. It is written (not synced) on every new line: a killed process loses
+// is someone else's. It is written (not synced) for every new line: a killed process loses
 // nothing the kernel has; a power cut can only lower it, which errs on the safe side.
 type Sent struct {
 	mu   sync.Mutex
@@ -45,7 +45,7 @@ func (s *Sent) Reach(line int) error {
 		return nil
 	}
 	s.line = line
-	if _, err := s.f.WriteAt([]byte(fmt.Sprintf("%20d\n", line)), 0); err != nil {
+	if _, err := s.f.WriteAt([]byte(fmt.Sprintf("%20d\n", s.line)), 0); err != nil {
 		return fmt.Errorf("writing the sent mark %s: %w", s.f.Name(), err)
 	}
 	return nil
