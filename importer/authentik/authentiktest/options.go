@@ -1,6 +1,6 @@
 // Package authentiktest is an in-memory authentik 2024.8 users API for tests, demos and
 // benchmarks: the routes akimport calls, with authentik's validation, messages and status
-// codes (facts F-A*, F-U*, F-L* in shared/authentik/facts.md), a bounded number of requests
+// codes (F-A*, F-U*, F-L* … as docs/authentik.md names them), a bounded number of requests
 // served at once, latency, and seeded fault injection. It is safe for concurrent use.
 package authentiktest
 
