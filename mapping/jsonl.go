@@ -95,7 +95,11 @@ func (j *jsonlRows) row(line []byte) Row {
 	if trimmed[0] != '{' {
 		if !json.Valid(trimmed) {
 			var v any
-			return j.unreadable("invalid JSON: " + json.Unmarshal(trimmed, &v).Error())
+			msg := "invalid JSON: " + json.Unmarshal(trimmed, &v).Error()
+			if bytes.ContainsAny(trimmed, ",;\t") {
+				msg += " (if the file is CSV, give --format csv)"
+			}
+			return j.unreadable(msg)
 		}
 		kind := map[byte]string{'[': "an array", '"': "a string", 't': "a boolean", 'f': "a boolean", 'n': "null"}[trimmed[0]]
 		return j.unreadable("not a JSON object: got " + cmp.Or(kind, "a number"))
@@ -107,6 +111,12 @@ func (j *jsonlRows) row(line []byte) Row {
 	a := assembler{line: j.line, end: j.line}
 	if hasEscapedNUL(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
+	}
+	if k := repeatedKey(trimmed, len(obj)); k != "" {
+		a.fail(rowKey, fmt.Sprintf("key %q is given twice on this line: give it once", k))
+		if p := j.plan(k); p.gives(fieldUsername) {
+			a.unsure = "the username given twice"
+		}
 	}
 	values := make(map[string]value, len(obj))
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
@@ -168,6 +178,44 @@ func jsonValue(raw json.RawMessage, source string) value {
 		}
 	}
 	return value{kind: kindJSON, text: string(raw), source: source}
+}
+
+// repeatedKey returns a key a valid JSON object has twice at its top level (json.Unmarshal
+// keeps the last one silently), or "" when it has no more than keys keys.
+func repeatedKey(obj []byte, keys int) string {
+	var buf [32][]byte
+	raw, depth := buf[:0], 0
+	for i := 0; i < len(obj); i++ {
+		switch obj[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			start := i
+			for i++; obj[i] != '"'; i++ {
+				if obj[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 1 && bytes.TrimLeft(obj[i+1:], " \t\r\n")[0] == ':' {
+				raw = append(raw, obj[start:i+1])
+			}
+		}
+	}
+	if len(raw) == keys {
+		return ""
+	}
+	seen := make(map[string]bool, len(raw))
+	for _, r := range raw {
+		var k string
+		_ = json.Unmarshal(r, &k)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+	}
+	return ""
 }
 
 // hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.

@@ -282,6 +282,7 @@ const (
 	useTarget
 	useIgnore
 	useTemplateInput // read only by templates
+	useUnnamed       // no name in the header: a value is an error
 )
 
 // columnPlan is what to do with one input column.
