@@ -80,7 +80,7 @@ type tableRows struct {
 	delim     string         // CSV's delimiter, "" for a sheet
 	malformed string         // IdentityUnsure of a record that cannot be mapped
 	text      *textWatch     // CSV's: cells need a check only once it is dirty
-	sheet     *sheetRecords  // an .xlsx sheet's, which knows its formula errors
+	sheet     *sheetRecords  // an .xlsx sheet's, which knows the cells' types
 
 	recs  records
 	width int
@@ -120,10 +120,7 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, map[string]int, erro
 		if p := cellProblem(name); p != "" {
 			return nil, nil, inputErrorf("the header has %s in column %d: the file is binary or not UTF-8; export the data as \"CSV UTF-8\", or give its --encoding (e.g. windows-1252)", p, i+1)
 		}
-		if fold(name) == "" {
-			continue // an unnamed column (Excel's "CSV" keeps formatted ones): only its values are errors
-		}
-		if j, dup := seen[fold(name)]; dup {
+		if j, dup := seen[fold(name)]; dup && fold(name) != "" {
 			return nil, nil, inputErrorf("column %q appears twice in the header (columns %d and %d)", name, j+1, i+1)
 		}
 		seen[fold(name)] = i
@@ -143,9 +140,6 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, map[string]int, erro
 	givenBy := make(map[string]string)
 	for i, name := range header {
 		plan[i] = m.resolve(name)
-		if fold(name) == "" {
-			plan[i] = columnPlan{name: strconv.Itoa(i + 1), use: useUnnamed}
-		}
 		switch plan[i].use {
 		case useUnknown:
 			unknown = append(unknown, strconv.Quote(name)+didYouMean(fold(name), fieldNames[:]))
@@ -245,7 +239,7 @@ func (c *tableRows) row(line, end int, cells []string) Row {
 			continue
 		}
 		if p.use == useUnnamed {
-			a.fail(rowKey, fmt.Sprintf("column %s has a value but no name in the header: name the column, or delete it", p.name))
+			a.fail(rowKey, fmt.Sprintf("column %d has a value but no name in the header: name the column, or delete it", i+1))
 			continue
 		}
 		problem, hint := "", ""
@@ -255,7 +249,7 @@ func (c *tableRows) row(line, end int, cells []string) Row {
 		if problem == msgInvalidUTF8 {
 			hint = " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"
 		}
-		if c.sheet != nil && slices.Contains(c.sheet.errCols, i) {
+		if c.sheet != nil && strings.HasPrefix(cell, "#") && c.sheet.formulaError(i+1, line) {
 			problem, hint = "a formula error ("+cell+")", ": correct the formula in the workbook"
 		}
 		if problem != "" {
@@ -311,19 +305,18 @@ func (c *tableRows) checkJoined(a *assembler, cells []string) {
 // sheetRecords reads the rows of one sheet of an .xlsx workbook, as Excel shows the cells
 // (the text a CSV export would hold); empty rows are skipped, like CSV's blank lines.
 type sheetRecords struct {
-	file    *excelize.File
-	name    string
-	rows    *excelize.Rows
-	line    int   // the sheet's row number
-	width   int   // the header's
-	errCols []int // the record's cells that hold a formula error (#N/A, #REF!…), not a value
+	file  *excelize.File
+	name  string
+	rows  *excelize.Rows
+	line  int // the sheet's row number
+	width int // the header's
 }
 
 // openSheet reads a workbook whole (excelize needs the zip's directory) and opens its sheet.
 func openSheet(r io.Reader, sheet string) (*sheetRecords, error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(len(oleMagic)); bytes.Equal(head, oleMagic) {
-		return nil, inputErrorf("%s", msgOLE)
+		return nil, inputErrorf("%s", notText(head))
 	}
 	f, err := excelize.OpenReader(br)
 	if err != nil {
@@ -363,16 +356,6 @@ func (x *sheetRecords) read() ([]string, int, int, error) {
 		if len(rec) == 0 {
 			continue
 		}
-		x.errCols = x.errCols[:0]
-		for i, cell := range rec {
-			if !strings.HasPrefix(cell, "#") {
-				continue
-			}
-			ref, _ := excelize.CoordinatesToCellName(i+1, x.line)
-			if t, _ := x.file.GetCellType(x.name, ref); t == excelize.CellTypeError {
-				x.errCols = append(x.errCols, i)
-			}
-		}
 		if x.width == 0 {
 			x.width = len(rec) // the header's
 		} else if len(rec) < x.width { // trailing empty cells are not written
@@ -384,6 +367,13 @@ func (x *sheetRecords) read() ([]string, int, int, error) {
 		return nil, 0, 0, fmt.Errorf("reading the sheet: %w", err)
 	}
 	return nil, 0, 0, io.EOF
+}
+
+// formulaError reports whether a cell holds a formula's error (#N/A, #REF!…), not a value.
+func (x *sheetRecords) formulaError(col, row int) bool {
+	ref, _ := excelize.CoordinatesToCellName(col, row)
+	t, _ := x.file.GetCellType(x.name, ref)
+	return t == excelize.CellTypeError
 }
 
 func (x *sheetRecords) close() error {

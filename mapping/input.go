@@ -113,18 +113,13 @@ func openText(r io.Reader, opts Options) (*bufio.Reader, *textWatch, error) {
 	return br, w, nil
 }
 
-// isUTF8 reports a head of valid UTF-8 (but for a character cut at the end) that is not
-// ASCII, such as a byte order mark: a legacy code page would misread it. A BOM before
-// invalid UTF-8 is a legacy file all the same (some exporters write one before Windows-1252).
+// isUTF8 reports a head of valid UTF-8 that is not ASCII (a byte order mark, say): a legacy
+// code page would misread it. Some exporters write a BOM before Windows-1252: not valid UTF-8.
 func isUTF8(head []byte) bool {
-	end := len(head)
-	if end == sniffBytes { // more follows: the last character may be cut
-		end -= utf8.UTFMax
-		for end > 0 && !utf8.RuneStart(head[end]) {
-			end--
-		}
+	if len(head) == sniffBytes { // more follows: whole lines only, so no character is cut
+		head = head[:bytes.LastIndexByte(head, '\n')+1]
 	}
-	return utf8.Valid(head[:end]) && slices.ContainsFunc(head[:end], func(c byte) bool { return c >= utf8.RuneSelf })
+	return utf8.Valid(head) && slices.ContainsFunc(head, func(c byte) bool { return c >= utf8.RuneSelf })
 }
 
 // textWatch checks the text read through it for invalid UTF-8 and NUL bytes: until it finds
@@ -167,15 +162,13 @@ func (w *textWatch) Read(p []byte) (int, error) {
 // oleMagic starts an old Excel workbook (.xls), or an encrypted .xlsx.
 var oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 
-const msgOLE = "the file is an old Excel workbook (.xls) or a password-protected one: save it from Excel as .xlsx without a password, or as \"CSV UTF-8\""
-
 // notText names what a file that is not text is, with the fix.
 func notText(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return "the file is a zip archive, such as an Excel workbook (.xlsx), not text: read it with --format xlsx, or save it from Excel as \"CSV UTF-8\""
 	case bytes.HasPrefix(head, oleMagic):
-		return msgOLE
+		return "the file is an old Excel workbook (.xls) or a password-protected one: save it from Excel as .xlsx without a password, or as \"CSV UTF-8\""
 	case bytes.HasPrefix(head, []byte("\x1F\x8B")):
 		return "the file is compressed with gzip: decompress it first (gunzip)"
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"unicode/utf8"
 
@@ -19,6 +20,9 @@ const (
 	maxJSONLine   = 16 << 20 // the longest line read; a longer one is an invalid row
 	maxCachedKeys = 4096     // bounds the cache of key plans, for a file with ever-new keys
 )
+
+// escapedNUL is a \u0000 escape whose backslash is not escaped: authentik cannot store NUL.
+var escapedNUL = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u0000`)
 
 // jsonlRows reads one object per line; blank lines are skipped; lines keep their numbers.
 type jsonlRows struct {
@@ -109,7 +113,7 @@ func (j *jsonlRows) row(line []byte) Row {
 		return j.unreadable("invalid JSON: " + err.Error())
 	}
 	a := assembler{line: j.line, end: j.line}
-	if hasEscapedNUL(trimmed) {
+	if bytes.Contains(trimmed, []byte(`\u0000`)) && escapedNUL.Match(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
 	}
 	if k := repeatedKey(trimmed, len(obj)); k != "" {
@@ -127,7 +131,7 @@ func (j *jsonlRows) row(line []byte) Row {
 		}
 		values[fold(key)] = v
 		switch p.use {
-		case useUnknown:
+		case useUnknown, useUnnamed:
 			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))
 		case useTarget:
 			if p.gives(fieldUsername) && v.kind == kindString {
@@ -216,18 +220,4 @@ func repeatedKey(obj []byte, keys int) string {
 		seen[k] = true
 	}
 	return ""
-}
-
-// hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.
-func hasEscapedNUL(b []byte) bool {
-	for i := 0; ; i++ {
-		k := bytes.Index(b[i:], []byte(`\u0000`))
-		if k < 0 {
-			return false
-		}
-		i += k
-		if backslashes := i - len(bytes.TrimRight(b[:i], `\`)); backslashes%2 == 0 {
-			return true
-		}
-	}
 }
