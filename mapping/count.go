@@ -134,9 +134,9 @@ func (c *csvCounter) feed(piece []byte) {
 				if piece[n-1] == c.comma {
 					c.state = csvFieldStart
 				}
-				// a cell is empty when the run is delimiters and maybe a '\r' that ends the line
-				rest := bytes.TrimLeft(piece[:n], string(c.comma))
-				c.content = c.content || c.lastCR || len(rest) > 1 || len(rest) == 1 && rest[0] != '\r'
+				// delimiters alone, and maybe a '\r' that ends the line, are empty cells
+				c.content = c.content || c.lastCR || piece[0] != c.comma && piece[0] != '\r' ||
+					len(bytes.TrimSuffix(bytes.TrimLeft(piece[:n], string(c.comma)), []byte("\r"))) > 0
 			}
 		}
 		if n > 0 {
@@ -172,10 +172,10 @@ func (c *csvCounter) step(b byte) {
 	case '\r':
 		class = 3
 	}
+	next := csvNext[c.state][class]
 	// a '\r' not before '\n', a quote inside quotes, or an error row: not all cells empty
-	c.content = c.content || c.lastCR || c.state == csvQuoteSeen && b == '"'
-	c.state = csvNext[c.state][class]
-	c.content = c.content || c.state == csvBadLine
+	c.content = c.content || c.lastCR || c.state == csvQuoteSeen && b == '"' || next == csvBadLine
+	c.state = next
 	c.lastCR = b == '\r'
 }
 

@@ -222,11 +222,10 @@ func notUTF8(head []byte) string {
 // skipped), or the one detected in the header; skipped is the number of lines skipped.
 func delimiter(br *bufio.Reader, given rune) (delim rune, skipped int) {
 	head, _ := br.Peek(sniffBytes)
-	if line, _, ok := bytes.Cut(head, []byte("\n")); ok && bytes.HasPrefix(line, []byte("sep=")) && len(bytes.TrimSuffix(line, []byte("\r"))) == 5 {
-		if d, err := ParseDelimiter(string(line[4:5])); err == nil {
-			_, _ = br.Discard(len(line) + 1) // Peek holds the bytes: cannot fail
-			return cmp.Or(given, d), 1
-		}
+	line, _, ok := bytes.Cut(head, []byte("\n"))
+	if ok && bytes.HasPrefix(line, []byte("sep=")) && len(bytes.TrimSuffix(line, []byte("\r"))) == 5 && strings.IndexByte(",;\t|", line[4]) >= 0 {
+		_, _ = br.Discard(len(line) + 1) // Peek holds the bytes: cannot fail
+		return cmp.Or(given, rune(line[4])), 1
 	}
 	return cmp.Or(given, detectDelimiter(head)), 0
 }

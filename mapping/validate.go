@@ -58,7 +58,9 @@ func IsUUID(s string) bool {
 // usernameProblem says why a username cannot be trusted to be the one its writer meant
 // (characters nobody types, a form nobody types), as a message and Row.IdentityUnsure.
 func usernameProblem(s string) (msg, unsure string) {
+	ascii := true // IsNormalString allocates
 	for _, r := range s {
+		ascii = ascii && r < utf8.RuneSelf
 		switch {
 		case ' ' <= r && r < 0x7f: // printable ASCII
 		case r == '\n' || r == '\r':
@@ -73,7 +75,7 @@ func usernameProblem(s string) (msg, unsure string) {
 			return fmt.Sprintf("The username has a space that is not a plain space (U+%04X): type a plain space.", r), "odd space in the username"
 		}
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !ascii && !norm.NFC.IsNormalString(s) {
 		return "The username is in decomposed Unicode form (NFD): save the file in composed form (NFC), as people type.", "username not in NFC"
 	}
 	return "", ""
