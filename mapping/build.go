@@ -49,27 +49,35 @@ func (a *assembler) set(t target, v value) {
 	}
 	if prev := a.fields[t.field]; prev.kind != kindAbsent {
 		a.fail(rowKey, fmt.Sprintf("%q and %q both give %s", prev.source, v.source, t.name))
+		if t.field == fieldUsername {
+			a.unsure = cmp.Or(a.unsure, "the username given twice")
+		}
 		return
 	}
 	a.fields[t.field] = v
 }
 
 // applyTemplates fills each template's target from its columns' (transformed) values; all
-// empty gives nothing, and the result is trimmed so an empty column leaves no stray separator.
+// empty gives nothing, and the result is trimmed so an empty column leaves no stray separator,
+// but a username with an empty part would name someone else.
 func (a *assembler) applyTemplates(m *Mapping, lookup func(column string) string) {
 	for i := range m.templates {
 		tpl := &m.templates[i]
 		var b strings.Builder
-		filled := false
+		filled, empty := false, ""
 		for _, p := range tpl.parts {
 			if p.column == "" {
 				b.WriteString(p.literal)
-				continue
-			}
-			if s := lookup(p.column); s != "" {
+			} else if s := lookup(p.column); s != "" {
 				filled = true
 				b.WriteString(s)
+			} else {
+				empty = cmp.Or(empty, p.column)
 			}
+		}
+		if filled && empty != "" && tpl.plan.gives(fieldUsername) {
+			a.fail("username", fmt.Sprintf("Column %s is empty, so the template would build a partial username: fill it in.", empty))
+			a.unsure = cmp.Or(a.unsure, "username template with an empty column")
 		}
 		if filled {
 			a.set(tpl.plan.target, value{kind: kindCell, text: a.transform(&tpl.plan, strings.TrimSpace(b.String())), source: tpl.plan.name})
@@ -117,9 +125,9 @@ func (a *assembler) build() Row {
 		} else if len(s) > maxUsernameLength && utf8.RuneCountInString(s) > maxUsernameLength {
 			a.fail("username", msgUsernameTooLong)
 		}
-		if hasLineBreak(s) {
-			a.fail("username", msgLineBreak)
-			a.unsure = cmp.Or(a.unsure, "line break in the username")
+		if msg, why := usernameProblem(s); msg != "" {
+			a.fail("username", msg)
+			a.unsure = cmp.Or(a.unsure, why)
 		}
 	}
 
@@ -134,7 +142,7 @@ func (a *assembler) build() Row {
 		}
 		if s != "" && !validEmail(s) { // a line break makes it invalid
 			a.fail("email", msgEmailInvalid)
-			if hasLineBreak(s) {
+			if strings.ContainsAny(s, "\r\n") {
 				a.unsure = cmp.Or(a.unsure, "line break in the email")
 			}
 		}
@@ -234,11 +242,6 @@ func (a *assembler) build() Row {
 	}
 	row.Request = req
 	return row
-}
-
-// hasLineBreak is strings.ContainsAny(s, "\r\n"), which is slower for a row's fields.
-func hasLineBreak(s string) bool {
-	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
 }
 
 // transform runs a column's transforms on a value; a value one cannot take is a row error.

@@ -25,7 +25,8 @@ func CountRows(ctx context.Context, r io.Reader, opts Options) (int64, error) {
 	var c lineCounter
 	switch opts.Format {
 	case FormatCSV:
-		c = &csvCounter{comma: byte(delimiter(br, opts.Delimiter))}
+		comma, _ := delimiter(br, opts.Delimiter)
+		c = &csvCounter{comma: byte(comma)}
 	case FormatJSONL:
 		c = &jsonlCounter{}
 	default:
@@ -104,13 +105,14 @@ const (
 	csvBadLine                    // after an error (`a"b`, `"a"b`): encoding/csv drops the rest of the line
 )
 
-// csvCounter counts CSV records the way encoding/csv.Reader splits them, minus the header.
+// csvCounter counts CSV records the way encoding/csv.Reader splits them and csvRecords keeps
+// them (not those whose cells are all empty), minus the header.
 type csvCounter struct {
-	comma     byte
-	records   int64
-	state     csvState
-	recordLen int  // bytes of the current record so far, to skip empty lines
-	lastCR    bool // the previous byte was '\r' (a "\r\n" line ending)
+	comma   byte
+	records int64
+	state   csvState
+	content bool // the current record has a cell that is not empty
+	lastCR  bool // the previous byte was '\r' (maybe a "\r\n" line ending)
 }
 
 // feed runs the state machine over a piece, jumping with IndexByte over the bytes that cannot
@@ -121,6 +123,7 @@ func (c *csvCounter) feed(piece []byte) {
 		switch c.state {
 		case csvQuoted:
 			n = indexOrLen(piece, '"')
+			c.content = c.content || n > 0
 		case csvBadLine:
 			n = indexOrLen(piece, '\n')
 		case csvFieldStart, csvUnquoted:
@@ -131,10 +134,12 @@ func (c *csvCounter) feed(piece []byte) {
 				if piece[n-1] == c.comma {
 					c.state = csvFieldStart
 				}
+				// delimiters alone, and maybe a '\r' that ends the line, are empty cells
+				c.content = c.content || c.lastCR || piece[0] != c.comma && piece[0] != '\r' ||
+					len(bytes.TrimSuffix(bytes.TrimLeft(piece[:n], string(c.comma)), []byte("\r"))) > 0
 			}
 		}
 		if n > 0 {
-			c.recordLen += n
 			c.lastCR = piece[n-1] == '\r'
 		}
 		if n == len(piece) {
@@ -167,9 +172,11 @@ func (c *csvCounter) step(b byte) {
 	case '\r':
 		class = 3
 	}
-	c.state = csvNext[c.state][class]
+	next := csvNext[c.state][class]
+	// a '\r' not before '\n', a quote inside quotes, or an error row: not all cells empty
+	c.content = c.content || c.lastCR || c.state == csvQuoteSeen && b == '"' || next == csvBadLine
+	c.state = next
 	c.lastCR = b == '\r'
-	c.recordLen++
 }
 
 // csvNext is the state after a byte that does not end the record, by the byte's class: other,
@@ -185,16 +192,15 @@ var csvNext = [...][4]csvState{
 
 // endRecord ends a record at a newline outside quotes; an empty line is no record.
 func (c *csvCounter) endRecord() {
-	if c.recordLen > 1 || (c.recordLen == 1 && !c.lastCR) {
+	if c.content {
 		c.records++
 	}
-	c.state, c.recordLen, c.lastCR = csvFieldStart, 0, false
+	c.state, c.content, c.lastCR = csvFieldStart, false, false
 }
 
 // end counts a last record without a newline (or an unclosed quote) and leaves out the header.
 func (c *csvCounter) end() int64 {
-	if c.recordLen > 0 {
-		c.endRecord()
-	}
+	c.content = c.content || c.state == csvQuoted // a quote open at the end is an error row
+	c.endRecord()
 	return max(c.records-1, 0)
 }

@@ -31,6 +31,9 @@ func TestCountRows(t *testing.T) {
 		{"csv text after closing quote ends its line", FormatCSV, header + "\"a\"b,\"c\nd,D\n", 2},
 		{"csv unclosed quote at the end is one row", FormatCSV, header + "a,A\nb,\"B\nc,C\n", 2},
 		{"csv quoted header newline", FormatCSV, "\"user\nname\",name\na,A\n", 1},
+		{"csv records of empty cells skipped", FormatCSV, header + ",\na,A\n\"\",\r\n,,\n,\"\"", 1},
+		{"csv empty cells but a lone CR or a quote", FormatCSV, header + ",\r,\n,\"\"\"\"\n,\"", 3},
+		{"csv Excel's sep= line", FormatCSV, "sep=;\r\nusername;name\r\na;A\r\n", 1},
 		{"jsonl", FormatJSONL, "{\"username\":\"a\"}\n{\"username\":\"b\"}\n", 2},
 		{"jsonl blank lines skipped", FormatJSONL, "\n{}\n  \t\r\n{}\n\n", 2},
 		{"jsonl no final newline", FormatJSONL, "{}\n{}", 2},
@@ -77,7 +80,7 @@ func TestCountRowsStopsWithTheContext(t *testing.T) {
 
 // FuzzCountRows: the count is the number of rows the reader returns, for any input.
 func FuzzCountRows(f *testing.F) {
-	for _, s := range []string{"a,A\n", "a,\"x\ny\"\n\nb,B", "a\"b,\"c\nd,D\n", "\"a\"\"b\"\r\nc,\"\r\"\r\n", "{}\n\n {}\n"} {
+	for _, s := range []string{"a,A\n", "a,\"x\ny\"\n\nb,B", "a\"b,\"c\nd,D\n", "\"a\"\"b\"\r\nc,\"\r\"\r\n", "{}\n\n {}\n", ",\r\n\"\",\n,\r,\n,\""} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -32,25 +33,30 @@ func (e *badRecord) Error() string { return e.msg }
 // csvRecords reads CSV with encoding/csv, not gocsv: the columns are not a fixed schema, so
 // the header is planned once (planHeader) and each record's cells are mapped by position.
 type csvRecords struct {
-	r    *csv.Reader
-	text *textWatch
+	r       *csv.Reader
+	text    *textWatch
+	skipped int // lines before the header's that csv.Reader does not see ("sep=")
 }
 
 func newCSVRecords(br *bufio.Reader, text *textWatch, delim rune) *csvRecords {
-	r := csv.NewReader(br)
-	r.Comma = delimiter(br, delim)
-	r.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
-	r.ReuseRecord = true   // a record is mapped before the next Read
-	return &csvRecords{r: r, text: text}
+	c := &csvRecords{r: csv.NewReader(br), text: text}
+	c.r.Comma, c.skipped = delimiter(br, delim)
+	c.r.FieldsPerRecord = -1 // a short or long row is an invalid row, not a stream error
+	c.r.ReuseRecord = true   // a record is mapped before the next Read
+	return c
 }
 
 func (c *csvRecords) read() ([]string, int, int, error) {
 	rec, err := c.r.Read()
+	for err == nil && !slices.ContainsFunc(rec, func(cell string) bool { return cell != "" }) {
+		rec, err = c.r.Read() // Excel writes ";;" for rows that were formatted: like a blank line
+	}
 	if err != nil {
 		var pe *csv.ParseError
 		if !errors.As(err, &pe) {
 			return nil, 0, 0, err
 		}
+		pe.StartLine, pe.Line = pe.StartLine+c.skipped, pe.Line+c.skipped
 		msg := fmt.Sprintf("not valid CSV: %v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
 		if pe.Line > pe.StartLine {
 			msg += fmt.Sprintf(": lines %d–%d were read as one record, a quote is probably unbalanced", pe.StartLine, pe.Line)
@@ -59,7 +65,7 @@ func (c *csvRecords) read() ([]string, int, int, error) {
 	}
 	line, _ := c.r.FieldPos(0)
 	end, _ := c.r.FieldPos(len(rec) - 1)
-	return rec, line, end + strings.Count(rec[len(rec)-1], "\n"), nil
+	return rec, c.skipped + line, c.skipped + end + strings.Count(rec[len(rec)-1], "\n"), nil
 }
 
 func (c *csvRecords) close() error { return nil }
@@ -74,6 +80,7 @@ type tableRows struct {
 	delim     string         // CSV's delimiter, "" for a sheet
 	malformed string         // IdentityUnsure of a record that cannot be mapped
 	text      *textWatch     // CSV's: cells need a check only once it is dirty
+	sheet     *sheetRecords  // an .xlsx sheet's, which knows the cells' types
 
 	recs  records
 	width int
@@ -101,6 +108,7 @@ func newTableRows(recs records, m *Mapping) (*tableRows, error) {
 	if cr, ok := recs.(*csvRecords); ok {
 		c.delim, c.malformed, c.text = string(cr.r.Comma), "malformed CSV row", cr.text
 	}
+	c.sheet, _ = recs.(*sheetRecords)
 	return c, nil
 }
 
@@ -110,9 +118,9 @@ func planHeader(header []string, m *Mapping) ([]columnPlan, map[string]int, erro
 	seen := make(map[string]int, len(header))
 	for i, name := range header {
 		if p := cellProblem(name); p != "" {
-			return nil, nil, inputErrorf("the header has %s in column %d", p, i+1)
+			return nil, nil, inputErrorf("the header has %s in column %d: the file is binary or not UTF-8; export the data as \"CSV UTF-8\", or give its --encoding (e.g. windows-1252)", p, i+1)
 		}
-		if j, dup := seen[fold(name)]; dup {
+		if j, dup := seen[fold(name)]; dup && fold(name) != "" {
 			return nil, nil, inputErrorf("column %q appears twice in the header (columns %d and %d)", name, j+1, i+1)
 		}
 		seen[fold(name)] = i
@@ -207,11 +215,12 @@ func (c *tableRows) close() error {
 	return c.recs.close()
 }
 
-// malformedRow is the row of a record that cannot be mapped at all.
+// malformedRow is the row of a record that cannot be mapped at all. Its username is shown
+// only from the first cell: a delimiter in an earlier cell (a password) shifts later ones.
 func (c *tableRows) malformedRow(line, end int, problem string, cells []string) Row {
 	row := Row{Line: line, EndLine: end, IdentityUnsure: c.malformed, Errors: authentik.FieldErrors{rowKey: {problem}}}
-	if c.username >= 0 && c.username < len(cells) {
-		row.Username = Strip(printable(cells[c.username]))
+	if c.username == 0 && len(cells) > 0 {
+		row.Username = Strip(printable(cells[0]))
 	}
 	return row
 }
@@ -229,16 +238,22 @@ func (c *tableRows) row(line, end int, cells []string) Row {
 		if p.use == useIgnore || cell == "" && len(p.transforms) == 0 {
 			continue
 		}
-		problem := ""
+		if p.use == useUnnamed {
+			a.fail(rowKey, fmt.Sprintf("column %d has a value but no name in the header: name the column, or delete it", i+1))
+			continue
+		}
+		problem, hint := "", ""
 		if c.text == nil || c.text.dirty {
 			problem = cellProblem(cell)
 		}
+		if problem == msgInvalidUTF8 {
+			hint = " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"
+		}
+		if c.sheet != nil && strings.HasPrefix(cell, "#") && c.sheet.formulaError(i+1, line) {
+			problem, hint = "a formula error ("+cell+")", ": correct the formula in the workbook"
+		}
 		if problem != "" {
-			msg := fmt.Sprintf("%s in column %s", problem, p.name)
-			if problem == msgInvalidUTF8 {
-				msg += " (if the file is not UTF-8, give its --encoding, e.g. windows-1252)"
-			}
-			a.fail(rowKey, msg)
+			a.fail(rowKey, fmt.Sprintf("%s in column %s%s", problem, p.name, hint))
 			if i == c.username {
 				a.username, a.unsure = printable(cell), "unreadable username"
 			}
@@ -291,6 +306,7 @@ func (c *tableRows) checkJoined(a *assembler, cells []string) {
 // (the text a CSV export would hold); empty rows are skipped, like CSV's blank lines.
 type sheetRecords struct {
 	file  *excelize.File
+	name  string
 	rows  *excelize.Rows
 	line  int // the sheet's row number
 	width int // the header's
@@ -298,7 +314,11 @@ type sheetRecords struct {
 
 // openSheet reads a workbook whole (excelize needs the zip's directory) and opens its sheet.
 func openSheet(r io.Reader, sheet string) (*sheetRecords, error) {
-	f, err := excelize.OpenReader(r)
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(len(oleMagic)); bytes.Equal(head, oleMagic) {
+		return nil, inputErrorf("%s", notText(head))
+	}
+	f, err := excelize.OpenReader(br)
 	if err != nil {
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
 			return nil, inputErrorf("not an .xlsx workbook (%v): save it from Excel as .xlsx, or give its --format", err)
@@ -320,7 +340,7 @@ func openSheet(r io.Reader, sheet string) (*sheetRecords, error) {
 		f.Close()
 		return nil, fmt.Errorf("reading sheet %q: %w", name, err)
 	}
-	return &sheetRecords{file: f, rows: rows}, nil
+	return &sheetRecords{file: f, name: name, rows: rows}, nil
 }
 
 func (x *sheetRecords) read() ([]string, int, int, error) {
@@ -347,6 +367,13 @@ func (x *sheetRecords) read() ([]string, int, int, error) {
 		return nil, 0, 0, fmt.Errorf("reading the sheet: %w", err)
 	}
 	return nil, 0, 0, io.EOF
+}
+
+// formulaError reports whether a cell holds a formula's error (#N/A, #REF!…), not a value.
+func (x *sheetRecords) formulaError(col, row int) bool {
+	ref, _ := excelize.CoordinatesToCellName(col, row)
+	t, _ := x.file.GetCellType(x.name, ref)
+	return t == excelize.CellTypeError
 }
 
 func (x *sheetRecords) close() error {

@@ -60,6 +60,14 @@ func TestCSVQuirks(t *testing.T) {
 		{"column names folded", " UserName ;Name\nbob;Bob\n", []lineAndErrors{{2, "bob", ""}}},
 		{"NUL byte", "username,name\nbob,B\x00ob\n",
 			[]lineAndErrors{{2, "bob", "row: a NUL byte in column name"}}},
+		{"unnamed columns ignored, unless they hold a value", "username,,name,\nbob,,Bob,\nann,,Ann,x\n",
+			[]lineAndErrors{{2, "bob", ""}, {3, "ann", "row: column 4 has a value but no name in the header: name the column, or delete it"}}},
+		{"records of empty cells skipped like blank lines", "username;name\r\n;\r\nbob;Bob\r\n\"\";\r\n;;\r\nann;Ann\r\n",
+			[]lineAndErrors{{3, "bob", ""}, {6, "ann", ""}}},
+		{"Excel's sep= line names the delimiter", "sep=;\r\nusername;name\r\nbob;Bob, Jr\r\nb\"ob;Bob\r\n",
+			[]lineAndErrors{{3, "bob", ""}, {4, "", `row: not valid CSV: bare " in non-quoted-field (line 4, column 2)`}}},
+		{"a malformed row shows no username shifted from another column", "password,username,name\nSec,ret,bob,Bob\n",
+			[]lineAndErrors{{2, "", "row: wrong number of fields: got 4, the header has 3"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +94,6 @@ func TestCSVHeaderErrors(t *testing.T) {
 		{"empty file", "", "", "the file is empty: expected a header row"},
 		{"only a BOM and newline", "\n", "", "the file is empty"},
 		{"unknown column", "username,name,emial,foo\n", "", `unknown column(s) "emial" (did you mean "email"?), "foo": a column must be one of username, name, email, is_active, path, type, groups, attributes, last_login, password, password_hash, attributes.<key>`},
-		{"empty column name", "username,name,\n", "", `unknown column(s) ""`},
 		{"bad attributes column", "username,attributes.\n", "", `unknown column(s) "attributes."`},
 		{"duplicate column", "username,name,username\n", "", `column "username" appears twice in the header (columns 1 and 3)`},
 		{"invalid UTF-8 in header", "username,n\xffme,Zoë\n", "", "the header has invalid UTF-8 in column 2"},

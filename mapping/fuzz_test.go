@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
 )
 
 // readChecked reads every row and checks the invariants every input must keep: no error but
@@ -134,8 +136,12 @@ func FuzzMapping(f *testing.F) {
 		_ = w.Write([]string{"username", "name", "email", "is_active", "path", "type", "groups", "attributes", "last_login", "attributes.extra.x"})
 		_ = w.Write(cells)
 		w.Flush()
-		if rows := readChecked(t, b.Bytes(), FormatCSV, nil); len(rows) != 1 && !notReadable(b.Bytes(), FormatCSV) {
-			t.Fatalf("CSV: got %d rows, want 1\n%q", len(rows), b.String())
+		want := 1
+		if strings.Join(cells, "") == "" {
+			want = 0 // a record of empty cells is skipped like a blank line
+		}
+		if rows := readChecked(t, b.Bytes(), FormatCSV, nil); len(rows) != want && !notReadable(b.Bytes(), FormatCSV) {
+			t.Fatalf("CSV: got %d rows, want %d\n%q", len(rows), want, b.String())
 		}
 
 		obj := map[string]any{"username": username, "name": name, "email": email, "is_active": isActive,
@@ -178,11 +184,17 @@ defaults: {path: users/fuzz, attributes.source: fuzz}
 	return m
 }
 
+// nonBlankLines counts the lines with more than white space, read as the reader reads them:
+// UTF-16 after its byte order mark.
 func nonBlankLines(data []byte) int {
+	utf16 := bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})
+	if utf16 {
+		data, _ = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Bytes(data)
+	}
 	n := 0
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if i == 0 {
+		if i == 0 && !utf16 {
 			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 		}
 		if len(bytes.TrimSpace(line)) > 0 {

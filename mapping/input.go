@@ -3,9 +3,11 @@ package mapping
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -91,19 +93,33 @@ func openText(r io.Reader, opts Options) (*bufio.Reader, *textWatch, error) {
 		if msg := notText(head); msg != "" {
 			return nil, nil, inputErrorf("%s", msg)
 		}
+		if dec != nil && isUTF8(head) {
+			return nil, nil, inputErrorf("the file is UTF-8 (its byte order mark or other characters), but --encoding %s would misread its non-ASCII characters: leave --encoding out", canon)
+		}
 		if bytes.HasPrefix(head, []byte("\uFEFF")) {
 			head = head[3:]
 			_, _ = br.Discard(3) // Peek holds the bytes: cannot fail
 		}
 	}
-	if dec == nil {
-		if msg := notUTF8(head); msg != "" {
-			return nil, nil, inputErrorf("%s", msg)
-		}
-		return br, w, nil
+	if dec != nil {
+		w = &textWatch{r: xtransform.NewReader(br, dec.NewDecoder())}
+		br = bufio.NewReaderSize(w, sniffBytes)
+	} else if msg := notUTF8(head); msg != "" {
+		return nil, nil, inputErrorf("%s", msg)
 	}
-	w = &textWatch{r: xtransform.NewReader(br, dec.NewDecoder())}
-	return bufio.NewReaderSize(w, sniffBytes), w, nil
+	if start, _ := br.Peek(2); opts.Format == FormatCSV && string(start) == `{"` {
+		return nil, nil, inputErrorf("the file looks like JSON Lines, not CSV: give --format jsonl, or name the file .jsonl")
+	}
+	return br, w, nil
+}
+
+// isUTF8 reports a head of valid UTF-8 that is not ASCII (a byte order mark, say): a legacy
+// code page would misread it. Some exporters write a BOM before Windows-1252: not valid UTF-8.
+func isUTF8(head []byte) bool {
+	if len(head) == sniffBytes { // more follows: whole lines only, so no character is cut
+		head = head[:bytes.LastIndexByte(head, '\n')+1]
+	}
+	return utf8.Valid(head) && slices.ContainsFunc(head, func(c byte) bool { return c >= utf8.RuneSelf })
 }
 
 // textWatch checks the text read through it for invalid UTF-8 and NUL bytes: until it finds
@@ -143,13 +159,16 @@ func (w *textWatch) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// oleMagic starts an old Excel workbook (.xls), or an encrypted .xlsx.
+var oleMagic = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+
 // notText names what a file that is not text is, with the fix.
 func notText(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return "the file is a zip archive, such as an Excel workbook (.xlsx), not text: read it with --format xlsx, or save it from Excel as \"CSV UTF-8\""
-	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
-		return "the file is an old Excel workbook (.xls) or a password-protected one, not text: save it from Excel as .xlsx without a password, or as \"CSV UTF-8\""
+	case bytes.HasPrefix(head, oleMagic):
+		return "the file is an old Excel workbook (.xls) or a password-protected one: save it from Excel as .xlsx without a password, or as \"CSV UTF-8\""
 	case bytes.HasPrefix(head, []byte("\x1F\x8B")):
 		return "the file is compressed with gzip: decompress it first (gunzip)"
 	}
@@ -199,13 +218,16 @@ func notUTF8(head []byte) string {
 		bytes.Count(head[:bad], []byte("\n"))+1, head[bad], strconv.QuoteToASCII(string(word)), as1252)
 }
 
-// delimiter is the given one, or the one detected in the header.
-func delimiter(br *bufio.Reader, given rune) rune {
-	if given != 0 {
-		return given
-	}
+// delimiter is the given one, or the one Excel's first line "sep=;" names (that line is
+// skipped), or the one detected in the header; skipped is the number of lines skipped.
+func delimiter(br *bufio.Reader, given rune) (delim rune, skipped int) {
 	head, _ := br.Peek(sniffBytes)
-	return detectDelimiter(head)
+	line, _, ok := bytes.Cut(head, []byte("\n"))
+	if ok && bytes.HasPrefix(line, []byte("sep=")) && len(bytes.TrimSuffix(line, []byte("\r"))) == 5 && strings.IndexByte(",;\t|", line[4]) >= 0 {
+		_, _ = br.Discard(len(line) + 1) // Peek holds the bytes: cannot fail
+		return cmp.Or(given, rune(line[4])), 1
+	}
+	return cmp.Or(given, detectDelimiter(head)), 0
 }
 
 // detectDelimiter picks the most frequent of ',', ';' and tab in the header line (',' if none).

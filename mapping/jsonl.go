@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"unicode/utf8"
 
@@ -19,6 +20,9 @@ const (
 	maxJSONLine   = 16 << 20 // the longest line read; a longer one is an invalid row
 	maxCachedKeys = 4096     // bounds the cache of key plans, for a file with ever-new keys
 )
+
+// escapedNUL is a \u0000 escape whose backslash is not escaped: authentik cannot store NUL.
+var escapedNUL = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u0000`)
 
 // jsonlRows reads one object per line; blank lines are skipped; lines keep their numbers.
 type jsonlRows struct {
@@ -95,7 +99,11 @@ func (j *jsonlRows) row(line []byte) Row {
 	if trimmed[0] != '{' {
 		if !json.Valid(trimmed) {
 			var v any
-			return j.unreadable("invalid JSON: " + json.Unmarshal(trimmed, &v).Error())
+			msg := "invalid JSON: " + json.Unmarshal(trimmed, &v).Error()
+			if bytes.ContainsAny(trimmed, ",;\t") {
+				msg += " (if the file is CSV, give --format csv)"
+			}
+			return j.unreadable(msg)
 		}
 		kind := map[byte]string{'[': "an array", '"': "a string", 't': "a boolean", 'f': "a boolean", 'n': "null"}[trimmed[0]]
 		return j.unreadable("not a JSON object: got " + cmp.Or(kind, "a number"))
@@ -105,8 +113,14 @@ func (j *jsonlRows) row(line []byte) Row {
 		return j.unreadable("invalid JSON: " + err.Error())
 	}
 	a := assembler{line: j.line, end: j.line}
-	if hasEscapedNUL(trimmed) {
+	if bytes.Contains(trimmed, []byte(`\u0000`)) && escapedNUL.Match(trimmed) {
 		a.fail(rowKey, `a NUL character (\u0000) on this line`)
+	}
+	if k := repeatedKey(trimmed, len(obj)); k != "" {
+		a.fail(rowKey, fmt.Sprintf("key %q is given twice on this line: give it once", k))
+		if p := j.plan(k); p.gives(fieldUsername) {
+			a.unsure = "the username given twice"
+		}
 	}
 	values := make(map[string]value, len(obj))
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
@@ -117,7 +131,7 @@ func (j *jsonlRows) row(line []byte) Row {
 		}
 		values[fold(key)] = v
 		switch p.use {
-		case useUnknown:
+		case useUnknown, useUnnamed:
 			a.fail(rowKey, fmt.Sprintf("unknown key %q: a key must be one of %s, or be named in the mapping file", key, acceptedFields()))
 		case useTarget:
 			if p.gives(fieldUsername) && v.kind == kindString {
@@ -170,16 +184,40 @@ func jsonValue(raw json.RawMessage, source string) value {
 	return value{kind: kindJSON, text: string(raw), source: source}
 }
 
-// hasEscapedNUL reports a \u0000 escape (its backslash not escaped): authentik cannot store NUL.
-func hasEscapedNUL(b []byte) bool {
-	for i := 0; ; i++ {
-		k := bytes.Index(b[i:], []byte(`\u0000`))
-		if k < 0 {
-			return false
-		}
-		i += k
-		if backslashes := i - len(bytes.TrimRight(b[:i], `\`)); backslashes%2 == 0 {
-			return true
+// repeatedKey returns a key a valid JSON object has twice at its top level (json.Unmarshal
+// keeps the last one silently), or "" when it has no more than keys keys.
+func repeatedKey(obj []byte, keys int) string {
+	var buf [32][]byte
+	raw, depth := buf[:0], 0
+	for i := 0; i < len(obj); i++ {
+		switch obj[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			start := i
+			for i++; obj[i] != '"'; i++ {
+				if obj[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 1 && bytes.TrimLeft(obj[i+1:], " \t\r\n")[0] == ':' {
+				raw = append(raw, obj[start:i+1])
+			}
 		}
 	}
+	if len(raw) == keys {
+		return ""
+	}
+	seen := make(map[string]bool, len(raw))
+	for _, r := range raw {
+		var k string
+		_ = json.Unmarshal(r, &k)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+	}
+	return ""
 }

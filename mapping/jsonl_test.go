@@ -51,6 +51,11 @@ func TestJSONLFieldValidation(t *testing.T) {
 		{"unknown key", `{"username":"bob","name":"Bob","emial":"x"}`, authentik.FieldErrors{rowKey: {`unknown key "emial": a key must be one of ` + acceptedFields() + `, or be named in the mapping file`}}},
 		{"escaped NUL", `{"username":"bob","name":"B\u0000b"}`, authentik.FieldErrors{rowKey: {`a NUL character (\u0000) on this line`}}},
 		{"escaped backslash then u0000 is fine", `{"username":"bob","name":"B\\u0000b"}`, nil},
+		{"escaped backslash then escaped NUL", `{"username":"bob","name":"B\\\u0000b"}`, authentik.FieldErrors{rowKey: {`a NUL character (\u0000) on this line`}}},
+		{"a key twice", `{"username":"bob","name":"Bob","name":"Bo"}`, authentik.FieldErrors{rowKey: {`key "name" is given twice on this line: give it once`}}},
+		{"a key twice, once escaped", `{"username":"bob","name":"Bob","n\u0061me":"Bo"}`, authentik.FieldErrors{rowKey: {`key "name" is given twice on this line: give it once`}}},
+		{"nested keys like top-level ones", `{"username":"bob","name":"Bob","attributes":{"a":{"username":1,"name":[":"]},"username":"x"}}`, nil},
+		{"an empty key", `{"username":"bob","name":"Bob","":1}`, authentik.FieldErrors{rowKey: {`unknown key "": a key must be one of ` + acceptedFields() + `, or be named in the mapping file`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -282,6 +282,7 @@ const (
 	useTarget
 	useIgnore
 	useTemplateInput // read only by templates
+	useUnnamed       // no name (Excel's "CSV" keeps formatted columns): a value is an error
 )
 
 // columnPlan is what to do with one input column.
@@ -303,6 +304,9 @@ func (m *Mapping) resolve(name string) columnPlan {
 		m = &Mapping{}
 	}
 	key := fold(name)
+	if key == "" {
+		return columnPlan{name: name, use: useUnnamed}
+	}
 	p := columnPlan{name: name, transforms: m.transforms[key]}
 	t, isTarget := m.columns[key]
 	if !isTarget && !m.ignore[key] {

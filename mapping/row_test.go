@@ -88,6 +88,10 @@ func TestIdentityUnsure(t *testing.T) {
 		{"JSON username with a line break", `{"username":"a\nb","name":"A"}` + "\n", FormatJSONL, []string{"1-1 a\nb: line break in the username"}},
 		{"JSON email with a line break", `{"username":"a","name":"A","email":"a@x.org\nb@y.org"}` + "\n", FormatJSONL, []string{"1-1 a: line break in the email"}},
 		{"JSON null username", `{"username":null,"name":"A"}` + "\n", FormatJSONL, []string{"1-1 : empty username"}},
+		{"tab inside", "username,name\n\"a\tb\",A\n", FormatCSV, []string{"2-2 a\tb: invisible character in the username"}},
+		{"no-break space inside", `{"username":"a\u00a0b","name":"A"}` + "\n", FormatJSONL, []string{"1-1 a\u00a0b: odd space in the username"}},
+		{"decomposed form", "username,name\njo\u0308rg,J\n", FormatCSV, []string{"2-2 jo\u0308rg: username not in NFC"}},
+		{"given twice in other case", `{"Username":"a","username":"b","name":"A"}` + "\n", FormatJSONL, []string{"1-1 a: the username given twice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -179,10 +179,10 @@ func dateMaker(arg any) (transform, error) {
 		return nil, fmt.Errorf("layout %q needs a day (dd), a month (mm) and a year (yyyy or yy)", layout)
 	}
 	return func(s string) (string, error) {
-		if s == "" {
+		if s = strings.TrimSpace(s); s == "" {
 			return "", nil
 		}
-		t, err := time.Parse(gl, strings.TrimSpace(s))
+		t, err := time.Parse(gl, s)
 		if err != nil {
 			return "", fmt.Errorf("not a date in the layout %s", layout)
 		}

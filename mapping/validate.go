@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // authentik's messages (F-U3…F-U11), word for word, so a refusal here reads like the server's.
@@ -25,6 +27,7 @@ const (
 	msgPathSlashes            = "No leading or trailing slashes allowed."
 	msgPathEmptySegment       = "No empty segments in user path allowed."
 	msgInternalServiceAccount = "Setting a user to internal service account is not allowed."
+	msgNullCharacters         = "Null characters are not allowed."
 	// Not authentik's: a line break in a username is a broken file; Django checks the size.
 	msgLineBreak = "A line break is not allowed in a username."
 	msgTooLarge  = "The request would be larger than authentik accepts (2621440 bytes of JSON: Django's DATA_UPLOAD_MAX_MEMORY_SIZE); shorten the longest values."
@@ -50,6 +53,32 @@ func IsUUID(s string) bool {
 		s = s[:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
 	}
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdefABCDEF") == ""
+}
+
+// usernameProblem says why a username cannot be trusted to be the one its writer meant
+// (characters nobody types, a form nobody types), as a message and Row.IdentityUnsure.
+func usernameProblem(s string) (msg, unsure string) {
+	ascii := true // IsNormalString allocates
+	for _, r := range s {
+		ascii = ascii && r < utf8.RuneSelf
+		switch {
+		case ' ' <= r && r < 0x7f: // printable ASCII
+		case r == '\n' || r == '\r':
+			return msgLineBreak, "line break in the username"
+		case r == 0:
+			return msgNullCharacters + " Delete the NUL (U+0000) from the username.", "NUL in the username"
+		case r == utf8.RuneError:
+			return "The username has U+FFFD, the mark of a character lost in decoding: fix it in the source, or give the file's --encoding.", "undecodable character in the username"
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("The username has an invisible or control character (U+%04X): delete it.", r), "invisible character in the username"
+		case unicode.IsSpace(r):
+			return fmt.Sprintf("The username has a space that is not a plain space (U+%04X): type a plain space.", r), "odd space in the username"
+		}
+	}
+	if !ascii && !norm.NFC.IsNormalString(s) {
+		return "The username is in decomposed Unicode form (NFD): save the file in composed form (NFC), as people type.", "username not in NFC"
+	}
+	return "", ""
 }
 
 func isASCIIAlnum(c byte) bool {
