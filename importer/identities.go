@@ -46,12 +46,8 @@ func (ids *identities) read(r io.Reader, opts mapping.Options) (rows int64, err 
 		if err != nil {
 			return rows, err
 		}
-		why := row.IdentityUnsure
-		if why == "" {
-			why = oddUsername(row.Username)
-		}
-		if why != "" {
-			ids.unsure = append(ids.unsure, fmt.Sprintf("line %d: %s", row.Line, why))
+		if row.IdentityUnsure != "" {
+			ids.unsure = append(ids.unsure, fmt.Sprintf("line %d: %s", row.Line, row.IdentityUnsure))
 			continue
 		}
 		ids.exact = append(ids.exact, nameAt{maphash.String(nameSeed, row.Username), row.Line})
@@ -89,23 +85,4 @@ func fold(s string) string {
 		}
 		return unicode.ToLower(r)
 	}, norm.NFKC.String(s))
-}
-
-// oddUsername says why a username cannot be trusted to be the one its writer meant:
-// characters nobody types, or a form authentik's users never have; "" when it is fine.
-func oddUsername(s string) string {
-	for _, r := range s {
-		switch {
-		case r == unicode.ReplacementChar:
-			return fmt.Sprintf("the username %q has a character that could not be decoded (check --encoding)", s)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			return fmt.Sprintf("the username %q has an invisible or control character (U+%04X)", s, r)
-		case r > unicode.MaxASCII && unicode.IsSpace(r):
-			return fmt.Sprintf("the username %q has a space that is not a plain space (U+%04X)", s, r)
-		}
-	}
-	if !norm.NFC.IsNormalString(s) {
-		return fmt.Sprintf("the username %q is in decomposed Unicode form (NFD), unlike what anyone types", s)
-	}
-	return ""
 }
