@@ -11,13 +11,11 @@ import (
 
 // Seen remembers the usernames and e-mail addresses of the rows read so far, to catch a
 // username twice in one file (authentik would refuse the second, or answer 500 to concurrent
-// creates, F-U13) and to warn about usernames that differ only in case and shared e-mail
-// addresses. It keeps a 64-bit hash and a line an entry, about 17 bytes: two usernames of a
+// creates, F-U13) and to warn about shared e-mail addresses. It keeps a 64-bit hash and a line an entry, about 17 bytes: two usernames of a
 // million rows collide about 1 in 3·10^7.
 type Seen struct {
 	seed      maphash.Seed
 	usernames shardedTable
-	lowered   shardedTable // the usernames in lower case
 	emails    shardedTable
 }
 
@@ -25,7 +23,7 @@ type Seen struct {
 func NewSeen() *Seen { return &Seen{seed: maphash.MakeSeed()} }
 
 // Check marks row invalid when its username was on an earlier row, valid or not, and warns when
-// it was there in another case, or its e-mail address (any case) was on an earlier valid row.
+// its e-mail address (any case) was on an earlier valid row.
 // The error is always nil.
 func (s *Seen) Check(row *Row) error {
 	if row.Username != "" {
@@ -37,8 +35,6 @@ func (s *Seen) Check(row *Row) error {
 			row.Errors.Add("username", msg)
 			row.show("username", msg, row.Username)
 			row.invalidate()
-		} else if line, dup := s.lowered.findOrAdd(s.hash(strings.ToLower(row.Username)), row.Line); dup {
-			row.Warnings = append(row.Warnings, fmt.Sprintf("the username differs only in case from line %d's, and authentik's login ignores case by default: is this one person twice?", line))
 		}
 	}
 	if !row.Valid() || row.Request == nil || row.Request.Email == nil {

@@ -199,7 +199,7 @@ func (b *bench) memory(ctx context.Context) error {
 	})
 	extra := append(others[0], others[1]...)
 	b.res.add(figure{
-		name:    "  files open besides input, report, its lock, summary",
+		name:    "  files open besides input, report, its lock and sent mark, summary",
 		value:   fmt.Sprintf("%d %s", len(extra), strings.Join(extra, ", ")),
 		goal:    "none (no temporary file)",
 		verdict: judge(len(extra) == 0),
@@ -209,12 +209,12 @@ func (b *bench) memory(ctx context.Context) error {
 }
 
 // filesBesides is files without the ones runImport gave the run name: its input, report,
-// the report's lock (one run at a time per report) and summary.
+// the report's lock (one run at a time per report), its sent mark and summary.
 func (b *bench) filesBesides(files []string, name, input string) []string {
 	var rest []string
 	for _, f := range files {
 		switch f {
-		case input, filepath.Join(b.dir, name+"-report.csv"), filepath.Join(b.dir, name+"-report.csv.lock"), filepath.Join(b.dir, name+"-summary.json"):
+		case input, filepath.Join(b.dir, name+"-report.csv"), filepath.Join(b.dir, name+"-report.csv.lock"), filepath.Join(b.dir, name+"-report.csv.sent"), filepath.Join(b.dir, name+"-summary.json"):
 			continue
 		}
 		rest = append(rest, f)
