@@ -216,3 +216,57 @@ func TestFinalMaxErrorsStopLeavesNoEndBound(t *testing.T) {
 		t.Errorf("undo deleted carol, whom an admin created after the import stopped (err %v)", err)
 	}
 }
+
+// WRONG: the deactivation identity check refuses usernames with invisible characters only
+// when they are format (Cf) or control characters, and folds lookalikes only by case,
+// spaces, Cf and NFKC. Invisible characters of other categories pass both: the Hangul
+// fillers U+3164 and U+FFA0 (Lo), the combining grapheme joiner U+034F and the variation
+// selector U+FE0F (Mn), all Default_Ignorable_Code_Point, i.e. rendered as nothing. An HR
+// file whose s007 cell carries one (pasted from a chat or a web form) is trusted: s007,
+// listed, is deactivated as a leaver and an account "s007<invisible>" is created beside
+// her. Expected (as for U+200B): exit 2 naming the line, nobody deactivated.
+func TestFinalDeactivationTrustsOtherInvisibleCharacters(t *testing.T) {
+	const header = "username,name,email,path\n"
+	for _, tt := range []struct{ name, cell string }{
+		{"Hangul filler U+3164", "s007\u3164"},
+		{"halfwidth Hangul filler U+FFA0", "s007\uffa0"},
+		{"combining grapheme joiner U+034F", "s00\u034f7"},
+		{"variation selector U+FE0F", "s007\ufe0f"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, authentiktest.Options{Users: staffSeed(10)})
+			cfg := syncConfig(h, h.write("hr.csv", header+staffRows(0, 7)+tt.cell+",Staff 7,s007@example.com,users/staff\n"+staffRows(8, 10)))
+			_, err := importer.Run(context.Background(), cfg)
+			if u, ok := h.sim.UserByUsername("s007"); !ok || !u.IsActive {
+				t.Errorf("s007, whom the file lists (with an invisible %s), was deactivated (exit %d, %v)", tt.name, importer.ExitCode(err), err)
+			}
+			if code := importer.ExitCode(err); code != importer.ExitUsage {
+				t.Errorf("exit %d (%v), want 2: the username of line 9 cannot be trusted", code, err)
+			}
+		})
+	}
+}
+
+// WRONG (false refusal): authentik holds two people whose usernames differ only in case,
+// anna.berg and Anna.Berg. While both are in the HR file the sync runs; once Anna.Berg
+// leaves, every nightly run exits 2 ("named there in another form ... write these
+// usernames as authentik has them"), though the file already writes anna.berg exactly as
+// authentik has her, and no flag gets past it: the sync is blocked until someone renames or
+// deactivates Anna.Berg by hand. A row whose username is exactly an authentik user's names
+// that user; it cannot mean a lookalike. Expected: only rows with no exact match count as
+// lookalikes; Anna.Berg is deactivated, anna.berg stays active, exit 0.
+func TestFinalDeactivationBlockedByTwoPeopleDifferingInCase(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{Users: staffSeed(10, staff("anna.berg", "Anna Berg"), staff("Anna.Berg", "Anna Berg"))})
+	cfg := syncConfig(h, h.write("hr.csv", "username,name,email,path\n"+staffRows(0, 10)+"anna.berg,Anna Berg,anna.berg@example.com,users/staff\n"))
+	_, err := importer.Run(context.Background(), cfg)
+	if code := importer.ExitCode(err); code != importer.ExitOK {
+		t.Errorf("exit %d (%v), want 0: the file names anna.berg exactly, Anna.Berg left", code, err)
+	}
+	if u, _ := h.sim.UserByUsername("Anna.Berg"); u.IsActive {
+		t.Error("Anna.Berg, who left, is still active")
+	}
+	if u, _ := h.sim.UserByUsername("anna.berg"); !u.IsActive {
+		t.Error("anna.berg, listed, was deactivated")
+	}
+}
