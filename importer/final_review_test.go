@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -269,4 +270,52 @@ func TestFinalDeactivationBlockedByTwoPeopleDifferingInCase(t *testing.T) {
 	if u, _ := h.sim.UserByUsername("anna.berg"); !u.IsActive {
 		t.Error("anna.berg, listed, was deactivated")
 	}
+}
+
+// WRONG: --summary-json (or --metrics-file) naming the report is refused (exit 2, "writing
+// it would destroy the only record of who was created"), and then written anyway: Run
+// writes the summary files on every exit, and runner.summary only spares the input. The
+// usual path: yesterday's import left akimport-report.csv (with its run record) and today's
+// command line has a slip (`--summary-json akimport-report.csv`): the report undo and
+// --resume need is replaced by a JSON summary. The CLI's importer.Refused does the same.
+// Expected: the refused run leaves the report as it was.
+func TestFinalRefusedSummaryWrittenOverTheReport(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{})
+	cfg := h.config(h.write("u.csv", "username,name\nalice,Alice\nbob,Bob\n"))
+	if _, err := importer.Run(context.Background(), cfg); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	before, err := os.ReadFile(cfg.ReportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		set  func(*importer.Config)
+	}{
+		{"--summary-json", func(c *importer.Config) { c.SummaryJSON = c.ReportPath }},
+		{"--metrics-file", func(c *importer.Config) { c.MetricsFile = c.ReportPath }},
+	} {
+		for _, via := range []string{"Run", "Refused"} {
+			again := cfg
+			again.OnExisting = importer.OnExistingSkip
+			tt.set(&again)
+			if via == "Run" {
+				if _, err := importer.Run(context.Background(), again); importer.ExitCode(err) != importer.ExitUsage {
+					t.Errorf("%s over the report: %v, want exit 2", tt.name, err)
+				}
+			} else {
+				importer.Refused(again, errors.New("a flag the command line refused"))
+			}
+			if after, _ := os.ReadFile(cfg.ReportPath); !bytes.Equal(before, after) {
+				t.Errorf("%s = --report, refused through %s: the import's report was replaced by %q", tt.name, via, firstLine(after))
+				_ = os.WriteFile(cfg.ReportPath, before, 0o600)
+			}
+		}
+	}
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	return s
 }
