@@ -383,3 +383,24 @@ func TestFinalResumeLosesUnfinishedStateWhenGroupsFail(t *testing.T) {
 		t.Errorf("alice, created by run 1 without her password, never got it (resume 1 reported %+v; resume 2: %v)", r1, err)
 	}
 }
+
+// WRONG: the summary files are kept off the input file and the report, but not off the
+// other files the run reads: --metrics-file (or --summary-json) naming the --mapping file
+// is accepted and the mapping is replaced by Prometheus text when the run ends (likewise
+// the --resume report when --report is another path). A slip in a crontab loses the only
+// copy of a hand-written mapping, and the next night's run fails on it. Expected: exit 2
+// before anything is sent, the mapping file intact.
+func TestFinalMetricsFileOverTheMapping(t *testing.T) {
+	h := newHarness(t, authentiktest.Options{})
+	const mapping = "columns:\n  login: username\n"
+	cfg := h.config(h.write("u.csv", "login,name\na,A\n"))
+	cfg.MappingFile = h.write("m.yaml", mapping)
+	cfg.MetricsFile = cfg.MappingFile
+	_, err := importer.Run(context.Background(), cfg)
+	if b, _ := os.ReadFile(cfg.MappingFile); string(b) != mapping {
+		t.Errorf("--metrics-file = --mapping (err %v): the mapping file now holds %q", err, firstLine(b))
+	}
+	if importer.ExitCode(err) != importer.ExitUsage {
+		t.Errorf("--metrics-file = --mapping: %v, want exit 2", err)
+	}
+}
