@@ -277,9 +277,9 @@ func (c Config) validated() (Config, error) {
 	}
 	for _, out := range []struct{ flag, path string }{{"--summary-json", c.SummaryJSON}, {"--metrics-file", c.MetricsFile}} {
 		switch {
-		case out.path == "":
-		case c.ReportPath != "-" && samePath(out.path, c.ReportPath):
-			bad("%s %s is the report: writing it would destroy the only record of who was created; choose another path", out.flag, out.path)
+		case out.path == "", c.Input != "-" && samePath(out.path, c.Input): // the input: said above
+		case c.clobbers(out.path):
+			bad("%s %s is the report, the mapping file or the report resumed: writing it would destroy that file; choose another path", out.flag, out.path)
 		case !writable(out.path):
 			bad("%s %s cannot be written (does its directory exist, and may this user write there?)", out.flag, out.path)
 		}
@@ -311,6 +311,16 @@ func (c *Config) fillDependencies() {
 	if c.Stdout == nil {
 		c.Stdout = io.Discard
 	}
+}
+
+// clobbers reports whether writing path would destroy a file the run reads or its report.
+func (c Config) clobbers(path string) bool {
+	for _, f := range []string{c.Input, c.ReportPath, c.MappingFile, c.ResumeFrom} {
+		if f != "" && f != "-" && samePath(path, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // writable reports whether path can be written, changing nothing: an existing file is

@@ -2,6 +2,9 @@ package importer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -23,15 +26,27 @@ func leavers(cfg Config, in *input, snap *plan.Snapshot, guard plan.Guard, log *
 			n, in.path, strings.Join(in.names.unsure[:min(n, 10)], "; ")+more(n-10))}
 	}
 	users, inScope, spared := plan.Leavers(snap, in.names.has, guard)
-	var alike []string
+	alike := map[string]string{} // fold → the leaver it resembles a row's username in
 	for _, u := range users {
 		if in.names.resembles(u.Username) {
-			alike = append(alike, fmt.Sprintf("%q", u.Username))
+			alike[fold(u.Username)] = u.Username
 		}
 	}
+	if len(alike) > 0 {
+		// A row that names another authentik user exactly is that user's, not a lookalike.
+		snap.Each(func(u *plan.User) {
+			if f := fold(u.Username); alike[f] != "" && alike[f] != u.Username && in.names.has(u.Username) {
+				delete(alike, f)
+			}
+		})
+	}
 	if n := len(alike); n > 0 {
+		names := slices.Sorted(maps.Values(alike))
+		for i := range names {
+			names[i] = strconv.Quote(names[i])
+		}
 		return nil, &UsageError{Err: fmt.Errorf("--deactivate-missing: %d authentik user(s) not in %s by their exact username are named there in another form (case, spaces, invisible characters or Unicode form): %s; authentik's usernames are exact, so the file may mean them. Nothing was changed: write these usernames as authentik has them",
-			n, in.path, strings.Join(alike[:min(n, 10)], ", ")+more(n-10))}
+			n, in.path, strings.Join(names[:min(n, 10)], ", ")+more(n-10))}
 	}
 	if inScope == 0 {
 		log.Warn("--deactivate-missing: no active user is under --scope-path, so nobody can be deactivated; check the path", zap.String("scope", cfg.ScopePath))

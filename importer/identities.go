@@ -76,11 +76,12 @@ func (ids *identities) resembles(username string) bool {
 	return ok
 }
 
-// fold is a username with what a person does not see removed: case, Unicode form,
-// spaces and invisible characters.
+// fold is a username with what a person does not see removed: case, Unicode form, spaces,
+// and invisible characters (format characters, combining marks left after composition,
+// variation selectors, fillers such as U+3164).
 func fold(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+		if unicode.IsSpace(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) {
 			return -1
 		}
 		return unicode.ToLower(r)

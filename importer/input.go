@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -177,12 +178,13 @@ func (r *runner) open(ctx context.Context) (in *input, reader *mapping.Reader, r
 		src = f
 	}
 	in.read = &countingReader{r: src}
-	in.reading = fmt.Sprintf("format %s, sheet %q, delimiter %q, encoding %q", opts.Format, opts.Sheet, opts.Delimiter, opts.Encoding)
 	if reader, err = mapping.NewReader(in.read, opts); err != nil {
 		return nil, nil, nil, nil, nil, &UsageError{Err: fmt.Errorf("%s: %w", displayName(cfg.Input), err)}
 	}
 	opened := reader // the named result is nil again on an error return
 	undo = append(undo, func() { opened.Close() })
+	in.reading = fmt.Sprintf("format %s, sheet %q, delimiter %q, encoding %s", opts.Format, opts.Sheet,
+		string(reader.Delimiter()), cmp.Or(opts.Encoding, "utf-8")) // what the flags resolve to
 	if client, err = connect(cfg); err != nil {
 		return nil, nil, nil, nil, nil, err
 	}

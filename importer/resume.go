@@ -111,6 +111,15 @@ func readResume(cfg Config, in *input, url string, log *zap.Logger) (*resume, er
 	return r, nil
 }
 
+// unfinishedAt is the earlier run's unfinished create at line, if any; nil-safe.
+func (r *resume) unfinishedAt(line int) (unfinished, bool) {
+	if r == nil {
+		return unfinished{}, false
+	}
+	u, ok := r.unfinished[line]
+	return u, ok
+}
+
 // mayBeOurs: an earlier run may have created the row's user without reporting it.
 func (r *resume) mayBeOurs(line int) bool {
 	return (!r.reported.has(line) && line <= r.sent) || r.mayHave.has(line)

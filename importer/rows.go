@@ -91,13 +91,12 @@ func (s *rows) produce(reader *mapping.Reader, input string, jobs chan<- mapping
 		if s.resume != nil && s.resume.done.has(row.Line) {
 			continue // carried over from the earlier report
 		}
-		if row.Valid() && (len(row.GroupNames) > 0 || len(row.Request.Groups) > 0) {
+		_, unfinished := s.resume.unfinishedAt(row.Line) // its user exists: no group is read for it
+		if row.Valid() && !unfinished && (len(row.GroupNames) > 0 || len(row.Request.Groups) > 0) {
 			if err := s.groups.resolve(&row); errors.Is(err, execute.ErrStopped) {
 				return nil
 			} else if err != nil {
-				res := newResult(&row)
-				res.Status, res.Error = report.StatusFailed, err.Error()
-				s.emit(out, record.Entry{Result: res})
+				s.emit(out, record.Entry{Result: s.failedRow(&row, err)})
 				continue
 			}
 		}
@@ -125,6 +124,18 @@ func (s *rows) emit(out chan<- record.Entry, e record.Entry) {
 	out <- e
 }
 
+// failedRow is a row given up on before any write; a resumed row keeps saying that an
+// earlier run may have created its user, so the next resume still looks.
+func (s *rows) failedRow(row *mapping.Row, err error) report.Result {
+	res := newResult(row)
+	res.Status, res.Error = report.StatusFailed, err.Error()
+	if s.resume != nil && s.resume.mayBeOurs(row.Line) {
+		res.Error += " (" + execute.MayHaveCreated + " by an earlier run; --resume checks again)"
+		s.unclear.Store(true)
+	}
+	return res
+}
+
 // handle decides one valid row and has the executor carry the step out. sent is false when
 // the run stopped first: the row stays out of the report, and --resume picks it up.
 func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
@@ -138,8 +149,7 @@ func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
 		return record.Entry{}, false
 	}
 	if err != nil {
-		res.Status, res.Error = report.StatusFailed, err.Error()
-		return record.Entry{Result: res}, true
+		return record.Entry{Result: s.failedRow(row, err)}, true
 	}
 	if step.Kind == plan.Finish {
 		s.resume.reach(row.Line)
@@ -157,7 +167,7 @@ func (s *rows) handle(row *mapping.Row) (record.Entry, bool) {
 func (s *rows) decide(row *mapping.Row, attempts *int) (plan.Step, error) {
 	mayBeOurs := false
 	if s.resume != nil {
-		if u, ok := s.resume.unfinished[row.Line]; ok {
+		if u, ok := s.resume.unfinishedAt(row.Line); ok {
 			todo := u.todo
 			if !s.emails {
 				todo &^= plan.SendEmail // this run was not asked to send e-mails

@@ -107,8 +107,8 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if runRecord != nil && record.Regular(cfg.ReportPath) {
 		from := 0
-		if resumed != nil && resumed.sent != math.MaxInt {
-			from = resumed.sent
+		if resumed != nil {
+			from = min(resumed.sent, math.MaxInt32) // unknown stays unknown: every line maybe sent
 		}
 		if rs.sent, err = record.OpenSent(cfg.ReportPath, from); err != nil {
 			out.Close()
@@ -156,10 +156,14 @@ func (r *runner) run(ctx context.Context) error {
 	if resumed != nil {
 		resumed.carryUnreached(entries)
 	}
-	if runRecord != nil && rs.unclear.Load() && rs.policy.Mark.Proven && runErr == nil && !st.Stopped() && record.Regular(cfg.ReportPath) {
-		// The highest pk now bounds what undo may take for a user an unclear create made.
-		if end, err := rs.reads.HighestPK(); err == nil && end.Proven {
-			runRecord.EndPK = end.PK
+	if runRecord != nil && rs.unclear.Load() && rs.policy.Mark.Proven && record.Regular(cfg.ReportPath) {
+		// Every request has ended: the highest pk now bounds what undo may take for a user an
+		// unclear create made (read even after a stop, which no longer paces requests).
+		endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(cfg.Timeout, 10*time.Second))
+		end, err := rs.reads.Client.HighestPK(endCtx)
+		cancel()
+		if err == nil && end > 0 {
+			runRecord.EndPK = end
 			if err := record.WriteRun(cfg.ReportPath, runRecord); err != nil {
 				log.Warn("cannot note the highest pk in the run record", zap.Error(err))
 			}
@@ -299,7 +303,7 @@ func (r *runner) summary(err error) report.Summary {
 		flag, path string
 		write      func(string, report.Summary) error
 	}{{"--summary-json", cfg.SummaryJSON, report.WriteJSON}, {"--metrics-file", cfg.MetricsFile, report.WritePrometheusFile}} {
-		if f.path != "" && !samePath(f.path, cfg.Input) {
+		if f.path != "" && !cfg.clobbers(f.path) {
 			if werr := f.write(f.path, s); werr != nil {
 				r.log.Error("cannot write "+f.flag, zap.String("path", f.path), zap.Error(werr))
 			}

@@ -24,6 +24,7 @@ type Options struct {
 type Reader struct {
 	src     rowSource
 	columns []string
+	delim   rune
 }
 
 // rowSource is one input format.
@@ -37,6 +38,7 @@ type rowSource interface {
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	var table records
 	var err error
+	var delim rune
 	switch opts.Format {
 	case FormatCSV, FormatJSONL:
 		br, w, err := openText(r, opts)
@@ -46,7 +48,8 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		if opts.Format == FormatJSONL {
 			return &Reader{src: newJSONLRows(br, w, opts.Mapping)}, nil
 		}
-		table = newCSVRecords(br, w, opts.Delimiter)
+		csvTable := newCSVRecords(br, w, opts.Delimiter)
+		table, delim = csvTable, csvTable.r.Comma
 	case FormatXLSX:
 		if table, err = openSheet(r, opts.Sheet); err != nil {
 			return nil, err
@@ -59,8 +62,11 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		table.close()
 		return nil, err
 	}
-	return &Reader{src: newAsyncRows(src), columns: src.columns()}, nil
+	return &Reader{src: newAsyncRows(src), columns: src.columns(), delim: delim}, nil
 }
+
+// Delimiter is the CSV delimiter in use, given or detected; 0 for other formats.
+func (r *Reader) Delimiter() rune { return r.delim }
 
 // Next returns the next row, or io.EOF after the last one. Any other error means the input
 // could not be read (I/O); bad rows come back as rows with Errors set.

@@ -49,7 +49,9 @@ func execute(ctx context.Context, args []string, env environment) int {
 	root := newRootCommand(ctx, env, &code)
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(env.stderr, "akimport: %v\n", err)
+		if !errors.Is(err, errLogged) {
+			fmt.Fprintf(env.stderr, "akimport: %v\n", err)
+		}
 		if code == importer.ExitOK {
 			code = importer.ExitUsage
 		}
@@ -121,26 +123,20 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
   akimport import --resume akimport-report.csv users.csv`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("want exactly one input FILE (or - for standard input), got %d", len(args))
+				return opts.refused(env, fmt.Errorf("want exactly one input FILE (or - for standard input), got %d", len(args)))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(args[0], env, cmd)
-			if err != nil && cfg.Logger != nil {
-				// Refused before it began: the metrics and --summary-json say exit 2 too, and
-				// with JSON logs the error and the summary are JSON lines.
-				importer.Refused(cfg, err)
-				if cfg.LogJSON {
-					cfg.Logger.Error(err.Error())
-					*code = importer.ExitUsage
-					return nil
-				}
+			if err != nil {
+				return opts.refused(env, err)
 			}
 			// Rows that failed are the summary's to tell.
 			return finish(code, cfg.Logger, err, func() error { return run(ctx, cfg) }, false)
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return opts.refused(env, err) })
 	c := &opts.cfg
 	*c = importer.Defaults()
 	c.GroupsMode = importer.GroupsReplace
@@ -191,6 +187,32 @@ show in shell history and process lists. The URL comes from --url or AUTHENTIK_U
 	group(f, "run control", []string{"dry-run", "resume", "verbose"}, "max-errors")
 	addHelpAll(cmd)
 	return cmd
+}
+
+// errLogged is a command-line error already logged (as a JSON line): not printed again.
+var errLogged = errors.New("logged")
+
+// refused ends an import the command line refused before it began: the metrics and
+// --summary-json say exit 2 too (the flags parsed so far name them), and with JSON logs the
+// error and the summary are JSON lines.
+func (o *importOptions) refused(env environment, err error) error {
+	cfg := o.cfg
+	cfg.Stderr, cfg.LogJSON = env.stderr, o.logFormat == "json"
+	cfg.Logger, _ = newLogger(o.logFormat, o.verbose, env.stderr)
+	if o.outputIsTokenFile([2]string{"--summary-json", cfg.SummaryJSON}, [2]string{"--metrics-file", cfg.MetricsFile}) {
+		cfg.SummaryJSON, cfg.MetricsFile = "", "" // never written over the token
+	}
+	importer.Refused(cfg, err)
+	return logged(cfg.Logger, cfg.LogJSON, err)
+}
+
+// logged logs a command-line error as a JSON line when the logs are JSON, else hands it on.
+func logged(log *zap.Logger, json bool, err error) error {
+	if !json || log == nil {
+		return err
+	}
+	log.Error(err.Error())
+	return errLogged
 }
 
 // finish runs a command whose configuration is complete (configErr: it could not be) and sets

@@ -41,7 +41,10 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(args[0], env, cmd)
-			return finish(code, cfg.Logger, err, func() error { return run(ctx, cfg) }, true)
+			if err != nil {
+				return logged(cfg.Logger, cfg.LogJSON, err)
+			}
+			return finish(code, cfg.Logger, nil, func() error { return run(ctx, cfg) }, true)
 		},
 	}
 	c := &opts.cfg
@@ -71,13 +74,13 @@ skipped, failed; planned in a dry run) and a summary. Running it twice is harmle
 func (o *undoOptions) config(importReport string, env environment, cmd *cobra.Command) (importer.UndoConfig, error) {
 	cfg := o.cfg
 	cfg.Report = importReport
-	var err error
-	if cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, [2]string{"--report", cfg.ReportPath}); err != nil {
-		return cfg, err
-	}
 	cfg.Stdout, cfg.Stderr, cfg.HTTPClient, cfg.Abort = env.stdout, env.stderr, env.httpClient, env.abort
 	cfg.LogJSON = o.logFormat == "json"
 	cfg.Version, _ = versionInfo()
-	cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr)
+	var err error
+	if cfg.Logger, err = newLogger(o.logFormat, o.verbose, env.stderr); err != nil {
+		return cfg, err
+	}
+	cfg.URL, cfg.Token, cfg.Insecure, err = o.resolve(env, cmd, [2]string{"--report", cfg.ReportPath})
 	return cfg, err
 }

@@ -346,6 +346,17 @@ func (c *Client) ListUsersPage(ctx context.Context, filter url.Values, n int) (P
 	return fetchPage[User](ctx, c, "list users", "core/users/", usersQuery(filter), n)
 }
 
+// HighestPK is the highest user pk on the first page ordered by -pk (F-L6); a run whose
+// mark was proven knows that authentik honours the order.
+func (c *Client) HighestPK(ctx context.Context) (int, error) {
+	page, err := c.ListUsersPage(ctx, url.Values{"ordering": {"-pk"}}, 1)
+	highest := 0
+	for _, u := range page.Results {
+		highest = max(highest, u.PK)
+	}
+	return highest, err
+}
+
 // ListGroupsPage reads page n (from 1) of every group, 100 a page, without their users.
 func (c *Client) ListGroupsPage(ctx context.Context, n int) (Page[Group], error) {
 	return fetchPage[Group](ctx, c, "list groups", "core/groups/", url.Values{"include_users": {"false"}}, n)

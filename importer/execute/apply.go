@@ -100,7 +100,7 @@ func (a *Apply) create(s plan.Step, res report.Result) (report.Result, plan.Kind
 	var lastErr error
 	for try := 0; ; try++ {
 		if unclear {
-			have, err := a.Lookup(row.Username, nil)
+			have, err := a.settle(row.Username)
 			if err != nil {
 				return failed(res, fmt.Errorf("%s, and looking it up failed (--resume checks again): %w", MayHaveCreated, err)), plan.Create, true
 			}
@@ -132,7 +132,7 @@ func (a *Apply) create(s plan.Step, res report.Result) (report.Result, plan.Kind
 			if s.Blind {
 				a.Order.Observe(true)
 			}
-			have, ferr := a.Lookup(row.Username, nil)
+			have, ferr := a.settle(row.Username)
 			if ferr != nil {
 				return failed(res, fmt.Errorf("the username is taken, and looking it up failed%s: %w", mayHave(mayBeOurs), ferr)), plan.Create, true
 			}

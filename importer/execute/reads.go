@@ -32,6 +32,19 @@ func (r *Reads) Lookup(username string, attempts *int) (*plan.User, error) {
 	return plan.Observe(u, r.Scope), nil
 }
 
+// settle looks a username up for a create already sent. After a stop it still asks, once
+// and unpaced, while the requests in flight may finish: the row is settled, not left unclear.
+func (r *Reads) settle(username string) (*plan.User, error) {
+	if !r.P.Stopped() {
+		return r.Lookup(username, nil)
+	}
+	u, found, err := r.Client.FindUserByUsername(r.P.ReqCtx, username)
+	if err != nil || !found {
+		return nil, err
+	}
+	return plan.Observe(u, r.Scope), nil
+}
+
 // Fetch reads one user whole; nil when no user has that pk.
 func (r *Reads) Fetch(pk int, attempts *int) (*authentik.User, error) {
 	var u *authentik.User

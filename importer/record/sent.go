@@ -65,11 +65,9 @@ func ReadSent(path string) (line int, found bool, err error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false, nil
 	}
-	if err == nil {
-		line, err = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
 	if err != nil {
 		return 0, false, fmt.Errorf("the sent mark %s: %w", SentPath(path), err)
 	}
-	return line, true, nil
+	line, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	return line, err == nil, nil // unreadable (a kill before its first write): as if none
 }
