@@ -158,11 +158,8 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if runRecord != nil && rs.unclear.Load() && rs.policy.Mark.Proven && record.Regular(cfg.ReportPath) {
 		// Every request has ended: the highest pk now bounds what undo may take for a user an
-		// unclear create made (read even after a stop, which no longer paces requests).
-		endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(cfg.Timeout, 10*time.Second))
-		end, err := rs.reads.Client.HighestPK(endCtx)
-		cancel()
-		if err == nil && end > 0 {
+		// unclear create made (read even after a stop: Reads.EndPK).
+		if end, err := rs.reads.EndPK(); err == nil && end > 0 {
 			runRecord.EndPK = end
 			if err := record.WriteRun(cfg.ReportPath, runRecord); err != nil {
 				log.Warn("cannot note the highest pk in the run record", zap.Error(err))

@@ -109,7 +109,7 @@ func (a *Apply) create(s plan.Step, res report.Result) (report.Result, plan.Kind
 			}
 			unclear = false
 		}
-		done, err := a.P.wait("create user", try, lastErr)
+		done, err := a.P.wait(a.P.StopCtx, "create user", try, lastErr)
 		if err != nil {
 			if try == 0 {
 				return res, plan.Create, false
@@ -243,7 +243,7 @@ func (a *Apply) sendRecoveryEmail(email string, pk int, active bool) string {
 	case email == "":
 		return msgNoEmail
 	}
-	err := a.P.call("send recovery e-mail", nil, func(err error) bool { return !authentik.MayHaveActed(err) }, func(ctx context.Context) error {
+	err := a.P.call(a.P.StopCtx, "send recovery e-mail", nil, func(err error) bool { return !authentik.MayHaveActed(err) }, func(ctx context.Context) error {
 		return a.Client.SendRecoveryEmail(ctx, pk, a.Server.StagePK, a.Server.RecoveryInBody())
 	})
 	var ae *authentik.Error

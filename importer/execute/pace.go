@@ -54,23 +54,24 @@ func NewPacer(st *State, log *zap.Logger, p Pace) *Pacer {
 }
 
 // wait waits before attempt try (0 = first): the backoff after a failure, a slot of the
-// adaptive limit, a token of the shared limiter. The caller sends, then calls done.
-func (p *Pacer) wait(kind string, try int, lastErr error) (done func(error), err error) {
+// adaptive limit, a token of the shared limiter, for as long as gate lasts (StopCtx: new
+// work; ReqCtx: work that settles a request already sent). The caller sends, then calls done.
+func (p *Pacer) wait(gate context.Context, kind string, try int, lastErr error) (done func(error), err error) {
 	switch {
 	case try > 0 && authentik.IsStarting(lastErr):
 		if err := p.waitUntilReady(lastErr); err != nil {
 			return nil, err
 		}
 	case try > 0:
-		if err := p.sleep(p.backoff.Delay(try, authentik.RetryAfterOf(lastErr))); err != nil {
+		if err := p.sleep(gate, p.backoff.Delay(try, authentik.RetryAfterOf(lastErr))); err != nil {
 			return nil, err
 		}
 	}
-	slot, err := p.adaptive.Acquire(p.StopCtx, kind)
+	slot, err := p.adaptive.Acquire(gate, kind)
 	if err != nil {
 		return nil, ErrStopped
 	}
-	if err := p.limiter.Wait(p.StopCtx); err != nil {
+	if err := p.limiter.Wait(gate); err != nil {
 		slot.End(limit.NoSignal)
 		return nil, ErrStopped
 	}
@@ -78,13 +79,13 @@ func (p *Pacer) wait(kind string, try int, lastErr error) (done func(error), err
 	return func(err error) { slot.End(outcomeOf(err)) }, nil
 }
 
-func (p *Pacer) sleep(d time.Duration) error {
+func (p *Pacer) sleep(gate context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return nil
-	case <-p.StopCtx.Done():
+	case <-gate.Done():
 		return ErrStopped
 	}
 }
@@ -92,14 +93,20 @@ func (p *Pacer) sleep(d time.Duration) error {
 // Call makes one logical request, retrying transient failures up to --retries times. It is
 // for requests that are safe to repeat; attempts, when not nil, counts the tries.
 func (p *Pacer) Call(what string, attempts *int, op func(ctx context.Context) error) error {
-	return p.call(what, attempts, func(error) bool { return true }, op)
+	return p.call(p.StopCtx, what, attempts, func(error) bool { return true }, op)
 }
 
-// call is Call that retries only while again(last error) allows it.
-func (p *Pacer) call(what string, attempts *int, again func(error) bool, op func(ctx context.Context) error) error {
+// Settle is Call for a request that settles one already sent (a lookup after a create's
+// unclear answer): it goes on after a stop, while the requests in flight may finish.
+func (p *Pacer) Settle(what string, op func(ctx context.Context) error) error {
+	return p.call(p.ReqCtx, what, nil, func(error) bool { return true }, op)
+}
+
+// call is Call, gated by gate, that retries only while again(last error) allows it.
+func (p *Pacer) call(gate context.Context, what string, attempts *int, again func(error) bool, op func(ctx context.Context) error) error {
 	var err error
 	for try := 0; ; try++ {
-		done, werr := p.wait(what, try, err)
+		done, werr := p.wait(gate, what, try, err)
 		if werr != nil {
 			if err != nil {
 				return fmt.Errorf("%w (last error: %w)", werr, err)
@@ -137,7 +144,7 @@ func (p *Pacer) Await(what string, op func(ctx context.Context) error) error {
 		}
 		p.giveUps.Store(0)
 		p.log.Info("authentik is not ready; waiting", zap.String("request", what), zap.Error(err))
-		if err := p.sleep(p.backoff.Delay(try, authentik.RetryAfterOf(err))); err != nil {
+		if err := p.sleep(p.StopCtx, p.backoff.Delay(try, authentik.RetryAfterOf(err))); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
@@ -150,7 +157,7 @@ func (p *Pacer) waitUntilReady(err error) error {
 	p.log.Info("authentik is starting or its backend is down; waiting for it", zap.Duration("at_most", p.startupWait),
 		zap.String("answer", authentik.StatusText(err)))
 	for try := 1; authentik.IsStarting(err) && time.Now().Before(deadline); try++ {
-		if err := p.sleep(p.backoff.Delay(try, authentik.RetryAfterOf(err))); err != nil {
+		if err := p.sleep(p.StopCtx, p.backoff.Delay(try, authentik.RetryAfterOf(err))); err != nil {
 			return err
 		}
 		if p.limiter.Wait(p.StopCtx) != nil {

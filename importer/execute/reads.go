@@ -32,17 +32,30 @@ func (r *Reads) Lookup(username string, attempts *int) (*plan.User, error) {
 	return plan.Observe(u, r.Scope), nil
 }
 
-// settle looks a username up for a create already sent. After a stop it still asks, once
-// and unpaced, while the requests in flight may finish: the row is settled, not left unclear.
+// settle looks a username up for a create already sent: the row is settled, not left
+// unclear, even after a stop (Pacer.Settle).
 func (r *Reads) settle(username string) (*plan.User, error) {
-	if !r.P.Stopped() {
-		return r.Lookup(username, nil)
-	}
-	u, found, err := r.Client.FindUserByUsername(r.P.ReqCtx, username)
+	var u *authentik.User
+	var found bool
+	err := r.P.Settle("find user", func(ctx context.Context) (err error) {
+		u, found, err = r.Client.FindUserByUsername(ctx, username)
+		return err
+	})
 	if err != nil || !found {
 		return nil, err
 	}
 	return plan.Observe(u, r.Scope), nil
+}
+
+// EndPK is the highest user pk once a run's requests have ended, read even after a stop;
+// the run's mark proved that authentik orders by pk, so the first page's highest is it.
+func (r *Reads) EndPK() (int, error) {
+	var end int
+	err := r.P.Settle("read the highest user pk", func(ctx context.Context) (err error) {
+		end, err = r.Client.HighestPK(ctx)
+		return err
+	})
+	return end, err
 }
 
 // Fetch reads one user whole; nil when no user has that pk.
